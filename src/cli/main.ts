@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * Bastion's command line. It parses arguments, loads the config and hands over to a command;
+ * it decides nothing itself. Exit status 2 means bad usage or a bad config file.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { createLogger } from '../log/logger.js';
+import { BASTION_VERSION } from '../version.js';
+import { runStdio } from './run.js';
+
+const EXIT_USAGE = 2;
+
+function fail(message: string): never {
+  process.stderr.write(`bastion: ${message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+const program = new Command()
+  .name('bastion')
+  .description('A security gateway for the Model Context Protocol')
+  .version(BASTION_VERSION)
+  .exitOverride()
+  .configureOutput({ writeOut: (text) => process.stderr.write(text), writeErr: (text) => process.stderr.write(text) });
+
+program
+  .command('run')
+  .description('Serve MCP on stdin/stdout in front of the servers in the config file')
+  .requiredOption('-c, --config <file>', 'config file (YAML or JSON; the mcpServers shape of claude_desktop_config.json)', process.env.BASTION_CONFIG)
+  .option('--log-level <level>', 'log level on stderr: trace, debug, info, warn, error', process.env.BASTION_LOG_LEVEL ?? 'info')
+  .action(async (options: { config: string; logLevel: string }) => {
+    const log = createLogger(options.logLevel);
+    await runStdio(loadConfig(options.config), log);
+  });
+
+program
+  .command('check')
+  .description('Validate a config file and print what Bastion would run')
+  .requiredOption('-c, --config <file>', 'config file', process.env.BASTION_CONFIG)
+  .action((options: { config: string }) => {
+    const config = loadConfig(options.config);
+    for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+    for (const server of config.servers) process.stderr.write(`${server.name}: ${server.transport}, timeout ${server.timeoutMs} ms\n`);
+    process.stderr.write(`config ok: ${config.file}\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) process.exit(0);
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(`bastion: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+}

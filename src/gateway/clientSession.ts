@@ -1,0 +1,121 @@
+/**
+ * One connected client, served by the SDK's Server: it answers initialize and ping itself and
+ * hands every other request to the gateway's pipeline as a typed CallContext, then turns the
+ * outcome (result, denial or error) into the wire answer. It holds no policy.
+ */
+import { randomUUID } from 'node:crypto';
+import { Server, type JSONRPCRequest, type RequestId, type ServerContext, type Transport } from '@modelcontextprotocol/server';
+import { BastionError } from '../errors/bastionError.js';
+import { denialToWire, errorToWire } from '../errors/toWire.js';
+import type { Logger } from '../log/logger.js';
+import type { CallContext } from '../pipeline/context.js';
+import { passthroughResult, type JsonObject } from '../upstream/passthrough.js';
+import { BASTION_NAME, BASTION_VERSION } from '../version.js';
+import type { ClientSessionHandle, Gateway } from './gateway.js';
+
+/** A human may take long to answer an elicitation: the upstream's own timeout governs, not Bastion's. */
+const NO_TIMEOUT = 2_147_483_647;
+
+/** The client capability each server-to-client request needs. */
+const REQUIRED_CAPABILITY: Record<string, 'sampling' | 'elicitation' | 'roots'> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+export class ClientSession implements ClientSessionHandle {
+  readonly id = randomUUID();
+  readonly server: Server;
+  private detach: (() => void) | undefined;
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly log: Logger,
+  ) {
+    this.server = new Server(
+      { name: BASTION_NAME, version: BASTION_VERSION, title: 'Bastion MCP gateway' },
+      {
+        capabilities: {
+          tools: { listChanged: true },
+          prompts: { listChanged: true },
+          resources: { subscribe: true, listChanged: true },
+          logging: {},
+          completions: {},
+        },
+      },
+    );
+    // logging/setLevel is forwarded to the servers through the pipeline, not kept by the SDK.
+    this.server.removeRequestHandler('logging/setLevel');
+    this.server.fallbackRequestHandler = (request, ctx) => this.onRequest(request, ctx);
+    this.server.fallbackNotificationHandler = async (notification) => {
+      if (notification.method === 'notifications/roots/list_changed') {
+        this.gateway.notifyUpstreams(notification.method, notification.params as JsonObject | undefined);
+      }
+    };
+    this.server.oninitialized = () => this.gateway.start(this.server.getClientCapabilities());
+  }
+
+  async connect(transport: Transport): Promise<void> {
+    this.detach = this.gateway.attach(this);
+    const onclose = transport.onclose;
+    transport.onclose = () => {
+      onclose?.();
+      this.detach?.();
+    };
+    await this.server.connect(transport);
+  }
+
+  private async onRequest(request: JSONRPCRequest, sdk: ServerContext): Promise<JsonObject> {
+    // A client that skips notifications/initialized still gets its servers.
+    this.gateway.start(this.server.getClientCapabilities());
+    const clientInfo = this.server.getClientVersion();
+    const ctx: CallContext = {
+      method: request.method,
+      params: request.params as JsonObject | undefined,
+      requestId: request.id,
+      caller: { sessionId: this.id, clientName: clientInfo?.name, clientVersion: clientInfo?.version },
+      signal: sdk.mcpReq.signal,
+      notify: (method, params) => sdk.mcpReq.notify({ method, params } as never),
+      startedAt: performance.now(),
+    };
+    try {
+      await this.gateway.handle(ctx);
+    } catch (error) {
+      ctx.error = error as Error;
+      if (!(error instanceof BastionError) && !(error instanceof Error && 'code' in error)) {
+        this.log.error({ method: ctx.method, err: error }, 'request failed inside the gateway');
+      }
+      throw errorToWire(error);
+    }
+    if (ctx.denial) throw denialToWire(ctx.denial);
+    if (!ctx.result) throw errorToWire(new Error(`no result for ${ctx.method}`));
+    return ctx.result;
+  }
+
+  notify(method: string, params?: JsonObject): void {
+    this.server.notification({ method, ...(params ? { params } : {}) } as never).catch((error: Error) => {
+      this.log.debug({ method, error: error.message }, 'notification not delivered to the client');
+    });
+  }
+
+  async requestFromServer(server: string, request: JSONRPCRequest, signal: AbortSignal, relatedRequestId?: RequestId): Promise<JsonObject> {
+    const needed = REQUIRED_CAPABILITY[request.method];
+    const declared = this.server.getClientCapabilities();
+    const capability = needed ? declared?.[needed] : undefined;
+    const params = request.params as JsonObject | undefined;
+    if (needed && (!capability || (needed === 'elicitation' && params?.mode === 'url' && !(capability as JsonObject).url))) {
+      const what = needed === 'elicitation' && params?.mode === 'url' ? 'URL-mode elicitation' : needed;
+      throw errorToWire(
+        new BastionError('BASTION_CLIENT_CAPABILITY_MISSING', `The client did not declare the ${what} capability; ${request.method} from '${server}' was not sent`, {
+          server,
+          method: request.method,
+        }),
+      );
+    }
+    return this.server.request({ method: request.method, params } as never, passthroughResult, {
+      signal,
+      timeout: NO_TIMEOUT,
+      ...(relatedRequestId !== undefined ? { relatedRequestId } : {}),
+    });
+  }
+}

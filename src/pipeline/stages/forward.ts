@@ -1,0 +1,67 @@
+/**
+ * Terminal stage: answers merged lists from the catalog, broadcasts what all servers must hear,
+ * and forwards routed requests to their upstream with progress and cancellation mapped. Results
+ * come back untouched; failures stay typed (BastionError) or keep the upstream's JSON-RPC error.
+ */
+import type { Catalog } from '../../gateway/catalog.js';
+import { paginate } from '../../gateway/cursor.js';
+import { LIST_METHODS, PAGE_SIZE } from '../../gateway/methods.js';
+import type { JsonObject } from '../../upstream/passthrough.js';
+import type { Upstream } from '../../upstream/upstream.js';
+import type { Stage } from '../compose.js';
+import type { CallContext } from '../context.js';
+
+/** What the forward stage needs from the gateway that owns the upstreams. */
+export interface UpstreamDirectory {
+  get(server: string): Upstream | undefined;
+  /** Broadcasts the client's log level to every server, now and after each (re)connect. */
+  setLogLevel(level: string): Promise<void>;
+  /** Records that a call is in flight on a server, so that the server's requests reach the right client. */
+  trackCall(server: string, ctx: CallContext): () => void;
+  /** Records subscriptions, so that they are renewed when a server restarts. */
+  noteSubscription(method: string, server: string, uri: string): void;
+}
+
+export function forwardStage(catalog: Catalog, directory: UpstreamDirectory, pageSize = PAGE_SIZE): Stage {
+  return async function forward(ctx) {
+    const listKind = LIST_METHODS[ctx.method];
+    if (listKind) {
+      const items = await catalog.list(listKind);
+      const { page, nextCursor } = paginate(items, ctx.params?.cursor, pageSize);
+      ctx.result = { [listKind]: page, ...(nextCursor ? { nextCursor } : {}) };
+      return;
+    }
+    if (ctx.method === 'logging/setLevel') {
+      await directory.setLogLevel(String(ctx.params?.level));
+      ctx.result = {};
+      return;
+    }
+    const target = ctx.target;
+    if (!target) throw new Error(`forward: no target for ${ctx.method}`);
+    const upstream = directory.get(target.server);
+    if (!upstream) throw new Error(`forward: unknown server ${target.server}`);
+    ctx.result = await callUpstream(upstream, ctx, target.params, directory);
+    if (ctx.method === 'resources/subscribe' || ctx.method === 'resources/unsubscribe') {
+      directory.noteSubscription(ctx.method, target.server, String(target.params?.uri));
+    }
+  };
+}
+
+async function callUpstream(upstream: Upstream, ctx: CallContext, params: JsonObject | undefined, directory: UpstreamDirectory): Promise<JsonObject> {
+  const meta = params?._meta as JsonObject | undefined;
+  const clientToken = meta?.progressToken;
+  let outbound = params;
+  let onProgress: ((progress: JsonObject) => void) | undefined;
+  if (clientToken !== undefined && meta) {
+    // The client's token is replaced by one of Bastion's per upstream, and mapped back on the way down.
+    const { progressToken: _dropped, ...restMeta } = meta;
+    outbound = { ...params, _meta: restMeta };
+    onProgress = (progress) => void ctx.notify('notifications/progress', { ...progress, progressToken: clientToken }).catch(() => undefined);
+  }
+  const release = directory.trackCall(upstream.name, ctx);
+  try {
+    return await upstream.request(ctx.method, outbound, { signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Builds the SDK client transport for one upstream server. For a remote server without a `type`,
+ * the caller tries Streamable HTTP first and falls back to legacy SSE, as the SDK's own
+ * fallback does; the order lives here.
+ */
+import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import type { RemoteServerSpec, ServerSpec } from '../config/compile.js';
+import { createStdioTransport } from '../sandbox/launch.js';
+
+export type TransportKind = 'stdio' | 'streamable-http' | 'sse';
+
+/** The transports to try, in order, each with its kind. */
+export function transportAttempts(spec: ServerSpec): Array<{ kind: TransportKind; create: () => Transport }> {
+  if (spec.transport === 'stdio') return [{ kind: 'stdio', create: () => createStdioTransport(spec) }];
+  const http = { kind: 'streamable-http' as const, create: () => streamableHttp(spec) };
+  const sse = { kind: 'sse' as const, create: () => legacySse(spec) };
+  if (spec.transport === 'streamable-http') return [http];
+  if (spec.transport === 'sse') return [sse];
+  return [http, sse];
+}
+
+function streamableHttp(spec: RemoteServerSpec): Transport {
+  return new StreamableHTTPClientTransport(spec.url, { requestInit: { headers: { ...spec.headers } } });
+}
+
+function legacySse(spec: RemoteServerSpec): Transport {
+  const headers = { ...spec.headers };
+  return new SSEClientTransport(spec.url, {
+    requestInit: { headers },
+    // The event stream is opened with fetch as well, so that configured headers (auth) reach it too.
+    eventSourceInit: {
+      fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
+    },
+  });
+}

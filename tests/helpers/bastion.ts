@@ -1,0 +1,44 @@
+/**
+ * Starts Bastion as a user would (`node dist/src/cli/main.js run --config FILE`) and connects the
+ * official SDK client to it over stdio.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, type ClientCapabilities } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { stringify } from 'yaml';
+import { BASTION_BIN, REPO_ROOT } from './paths.js';
+
+export interface Started {
+  client: Client;
+  transport: StdioClientTransport;
+  stderr: () => string;
+  close: () => Promise<void>;
+}
+
+export function writeConfig(config: unknown, name = 'bastion.yaml'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bastion-test-'));
+  const file = join(dir, name);
+  writeFileSync(file, name.endsWith('.json') ? JSON.stringify(config, null, 2) : stringify(config));
+  return file;
+}
+
+export async function startBastion(
+  configFile: string,
+  options: { capabilities?: ClientCapabilities; env?: Record<string, string>; setup?: (client: Client) => void } = {},
+): Promise<Started> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BASTION_BIN, 'run', '--config', configFile],
+    cwd: REPO_ROOT,
+    env: { ...(process.env as Record<string, string>), BASTION_LOG_LEVEL: 'debug', ...options.env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const client = new Client({ name: 'bastion-test', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
+  options.setup?.(client);
+  await client.connect(transport);
+  return { client, transport, stderr: () => stderr, close: () => client.close() };
+}
