@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
 import { startBastion, writeConfig, type Started } from '../helpers/bastion.js';
 import { fixtureStdio, realServers, startFixtureHttp } from '../helpers/fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('aggregation through bastion run', () => {
   let bastion: Started;
@@ -182,11 +183,3 @@ describe('aggregation through bastion run', () => {
     assert.deepEqual(await client.ping(), {});
   });
 });
-
-export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
