@@ -14,6 +14,7 @@ import {
   type JSONRPCMessage,
   type Transport,
 } from '@modelcontextprotocol/server';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
 
 export class StdioEdgeTransport implements Transport {
   onclose?: () => void;
@@ -62,7 +63,7 @@ export class StdioEdgeTransport implements Transport {
       // Drop the rest of an oversized message rather than buffering without bound.
       this.pending = '';
       this.discarding = true;
-      this.reply(null, -32600, `Invalid Request: message larger than ${this.maxLineBytes} bytes`);
+      this.reply(null, 'BASTION_INVALID_REQUEST', `Invalid Request: message larger than ${this.maxLineBytes} bytes`);
     }
   };
 
@@ -77,11 +78,11 @@ export class StdioEdgeTransport implements Transport {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      this.reply(null, -32700, `Parse error: ${(error as Error).message}`);
+      this.reply(null, 'BASTION_PARSE_ERROR', `Parse error: ${(error as Error).message}`);
       return;
     }
     if (Array.isArray(value)) {
-      this.reply(null, -32600, 'Invalid Request: JSON-RPC batches are not supported by this protocol version');
+      this.reply(null, 'BASTION_INVALID_REQUEST', 'Invalid Request: JSON-RPC batches are not supported by this protocol version');
       return;
     }
     if (isJSONRPCRequest(value) || isJSONRPCNotification(value) || isJSONRPCResultResponse(value) || isJSONRPCErrorResponse(value)) {
@@ -89,11 +90,11 @@ export class StdioEdgeTransport implements Transport {
       return;
     }
     const id = (value as { id?: unknown } | null)?.id;
-    this.reply(typeof id === 'string' || typeof id === 'number' ? id : null, -32600, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response');
+    this.reply(typeof id === 'string' || typeof id === 'number' ? id : null, 'BASTION_INVALID_REQUEST', 'Invalid Request: not a JSON-RPC 2.0 request, notification or response');
   }
 
-  private reply(id: string | number | null, code: number, message: string): void {
-    this.write({ jsonrpc: '2.0', id, error: { code, message } });
+  private reply(id: string | number | null, code: ErrorCode, message: string): void {
+    this.write({ jsonrpc: '2.0', id, error: { code: ERROR_CATALOGUE[code].jsonRpc, message, data: { code } } }).catch(() => undefined);
   }
 
   private write(message: unknown): Promise<void> {
