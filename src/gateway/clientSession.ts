@@ -81,7 +81,6 @@ export class ClientSession implements ClientSessionHandle {
     try {
       await this.gateway.handle(ctx);
     } catch (error) {
-      ctx.error = error as Error;
       if (!(error instanceof BastionError) && !(error instanceof Error && 'code' in error)) {
         this.log.error({ method: ctx.method, err: error }, 'request failed inside the gateway');
       }

@@ -61,6 +61,10 @@ async function callUpstream(upstream: Upstream, ctx: CallContext, params: JsonOb
   const release = directory.trackCall(upstream.name, ctx);
   try {
     return await upstream.request(ctx.method, outbound, { signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
+  } catch (error) {
+    // Recorded for the on-complete stages (audit), which see every outcome.
+    ctx.error = error as Error;
+    throw error;
   } finally {
     release();
   }
