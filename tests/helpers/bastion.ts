@@ -12,6 +12,8 @@ import { BASTION_BIN, REPO_ROOT } from './paths.js';
 
 export interface Started {
   client: Client;
+  /** Every message Bastion wrote to the client, recorded before the SDK dispatches it. */
+  wire: Array<Record<string, unknown>>;
   transport: StdioClientTransport;
   stderr: () => string;
   close: () => Promise<void>;
@@ -37,8 +39,10 @@ export async function startBastion(
   });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const wire: Array<Record<string, unknown>> = [];
+  transport.onmessage = (message) => void wire.push(message as Record<string, unknown>);
   const client = new Client({ name: 'bastion-test', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   options.setup?.(client);
   await client.connect(transport);
-  return { client, transport, stderr: () => stderr, close: () => client.close() };
+  return { client, wire, transport, stderr: () => stderr, close: () => client.close() };
 }

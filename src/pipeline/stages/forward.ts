@@ -52,15 +52,23 @@ async function callUpstream(upstream: Upstream, ctx: CallContext, params: JsonOb
   const clientToken = meta?.progressToken;
   let outbound = params;
   let onProgress: ((progress: JsonObject) => void) | undefined;
+  let sentProgress = false;
   if (clientToken !== undefined && meta) {
     // The client's token is replaced by one of Bastion's per upstream, and mapped back on the way down.
     const { progressToken: _dropped, ...restMeta } = meta;
     outbound = { ...params, _meta: restMeta };
-    onProgress = (progress) => void ctx.notify('notifications/progress', { ...progress, progressToken: clientToken }).catch(() => undefined);
+    onProgress = (progress) => {
+      sentProgress = true;
+      void ctx.notify('notifications/progress', { ...progress, progressToken: clientToken }).catch(() => undefined);
+    };
   }
   const release = directory.trackCall(upstream.name, ctx);
   try {
-    return await upstream.request(ctx.method, outbound, { signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
+    const result = await upstream.request(ctx.method, outbound, { signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
+    // Progress is already written, in order; one turn of the event loop lets it leave in its own
+    // write, so that clients that drop progress sharing a read with its response still see it.
+    if (sentProgress) await new Promise((resolve) => setImmediate(resolve));
+    return result;
   } catch (error) {
     // Recorded for the on-complete stages (audit), which see every outcome.
     ctx.error = error as Error;
