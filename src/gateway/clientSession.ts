@@ -81,7 +81,8 @@ export class ClientSession implements ClientSessionHandle {
     try {
       await this.gateway.handle(ctx);
     } catch (error) {
-      if (!(error instanceof BastionError) && !(error instanceof Error && 'code' in error)) {
+      // Typed failures (BastionError, upstream protocol errors) carry a code; anything else is a bug.
+      if (!(error instanceof Error && 'code' in error)) {
         this.log.error({ method: ctx.method, err: error }, 'request failed inside the gateway');
       }
       throw errorToWire(error);

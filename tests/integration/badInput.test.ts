@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { ProtocolError } from '@modelcontextprotocol/client';
@@ -113,7 +114,7 @@ describe('bad config files', () => {
   it('reports a missing file, invalid YAML and a bad URL or server name', () => {
     assert.equal(run('/nonexistent/bastion.yaml').status, 2);
     const yaml = writeConfig({}, 'bad.yaml');
-    spawnSync('sh', ['-c', `printf 'mcpServers:\\n  fs: [unclosed\\n' > ${yaml}`]);
+    writeFileSync(yaml, 'mcpServers:\n  fs: [unclosed\n');
     const broken = run(yaml);
     assert.equal(broken.status, 2);
     assert.match(broken.stderr, /line \d+/);
