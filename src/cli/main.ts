@@ -3,11 +3,13 @@
  * Bastion's command line. It parses arguments, loads the config and hands over to a command;
  * it decides nothing itself. Exit status 2 means bad usage or a bad config file.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { BASTION_VERSION } from '../version.js';
+import { UnsafeBindError } from '../edges/http/server.js';
 import { runStdio } from './run.js';
+import { runServe } from './serve.js';
 
 const EXIT_USAGE = 2;
 
@@ -33,6 +35,24 @@ program
     await runStdio(loadConfig(options.config), log);
   });
 
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a TCP port, 0 to 65535');
+  return port;
+}
+
+program
+  .command('serve')
+  .description('Serve MCP over HTTP (Streamable HTTP at /mcp, legacy SSE at /sse) in front of the servers in the config file')
+  .requiredOption('-c, --config <file>', 'config file (YAML or JSON)', process.env.BASTION_CONFIG)
+  .option('--host <address>', 'address to listen on (default: serve.host, else 127.0.0.1); only loopback until authentication is configured')
+  .option('--port <port>', 'TCP port (default: serve.port, else 7331; 0 picks a free port)', parsePort)
+  .option('--log-level <level>', 'log level on stderr: trace, debug, info, warn, error', process.env.BASTION_LOG_LEVEL ?? 'info')
+  .action(async (options: { config: string; host?: string; port?: number; logLevel: string }) => {
+    const log = createLogger(options.logLevel);
+    await runServe(loadConfig(options.config), { host: options.host, port: options.port }, log);
+  });
+
 program
   .command('check')
   .description('Validate a config file and print what Bastion would run')
@@ -47,7 +67,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError) fail(error.message);
+  if (error instanceof ConfigError || error instanceof UnsafeBindError) fail(error.message);
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`cannot listen: ${(error as Error).message}`);
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) process.exit(0);
     process.exit(EXIT_USAGE);

@@ -6,14 +6,35 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import ms from 'ms';
-import { RESERVED_SECTIONS, type RawConfig, type RemoteServerEntry, type StdioServerEntry } from './schema.js';
+import { RESERVED_SECTIONS, type RawConfig, type RemoteServerEntry, type ServeEntry, type StdioServerEntry } from './schema.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 interface ServerSpecBase {
   readonly name: string;
   readonly timeoutMs: number;
+  /** `per-session`: each client session gets its own connection (its own process, for stdio). */
+  readonly sharing: 'per-session' | 'shared';
+  /** Whether tools and prompts are exposed as `<server>__<name>` on the aggregate endpoint. */
+  readonly prefix: boolean;
 }
+
+/** How `bastion serve` serves HTTP; the CLI's --host and --port override host and port. */
+export interface ServeSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly allowedHosts: readonly string[];
+  readonly allowedOrigins: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly maxHeaderBytes: number;
+  readonly sessionIdleTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly replayBuffer: number;
+  /** 0 when SSE polling is off. */
+  readonly pollAfterMs: number;
+}
+
+export const LOOPBACK_HOSTNAMES = Object.freeze(['localhost', '127.0.0.1', '[::1]']);
 
 export interface StdioServerSpec extends ServerSpecBase {
   readonly transport: 'stdio';
@@ -36,20 +57,26 @@ export interface CompiledConfig {
   readonly file: string;
   readonly servers: readonly ServerSpec[];
   readonly dataDir: string;
+  readonly serve: ServeSettings;
   /** Things the operator should know at startup: ignored reserved sections, disabled servers. */
   readonly warnings: readonly string[];
 }
 
-function toMs(value: number | string | undefined): number {
-  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+function toMs(value: number | string | undefined, fallback = DEFAULT_TIMEOUT_MS): number {
+  if (value === undefined) return fallback;
   return typeof value === 'number' ? Math.round(value * 1000) : (ms(value as ms.StringValue) as number);
 }
 
-function compileStdio(name: string, entry: StdioServerEntry, configDir: string): StdioServerSpec {
+type EntryCommon = Pick<StdioServerEntry, 'timeout' | 'sharing' | 'prefix'>;
+
+function compileCommon(name: string, entry: EntryCommon, prefixByDefault: boolean): ServerSpecBase {
+  return { name, timeoutMs: toMs(entry.timeout), sharing: entry.sharing ?? 'per-session', prefix: entry.prefix ?? prefixByDefault };
+}
+
+function compileStdio(base: ServerSpecBase, entry: StdioServerEntry, configDir: string): StdioServerSpec {
   return {
-    name,
+    ...base,
     transport: 'stdio',
-    timeoutMs: toMs(entry.timeout),
     command: entry.command,
     args: Object.freeze([...(entry.args ?? [])]),
     env: Object.freeze({ ...(entry.env ?? {}) }),
@@ -57,12 +84,11 @@ function compileStdio(name: string, entry: StdioServerEntry, configDir: string):
   };
 }
 
-function compileRemote(name: string, entry: RemoteServerEntry): RemoteServerSpec {
+function compileRemote(base: ServerSpecBase, entry: RemoteServerEntry): RemoteServerSpec {
   const transport = entry.type === 'sse' ? 'sse' : entry.type === undefined ? 'auto' : 'streamable-http';
   return {
-    name,
+    ...base,
     transport,
-    timeoutMs: toMs(entry.timeout),
     url: new URL(entry.url),
     headers: Object.freeze({ ...(entry.headers ?? {}) }),
   };
@@ -77,6 +103,8 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
     }
   }
   const servers: ServerSpec[] = [];
+  // One server behind Bastion keeps its own names, so that wrapping a server changes nothing the client sees.
+  const prefixByDefault = Object.values(raw.mcpServers).filter((entry) => !entry.disabled).length > 1;
   for (const [name, entry] of Object.entries(raw.mcpServers)) {
     if (entry.disabled) {
       warnings.push(`mcpServers.${name}: disabled; not started`);
@@ -86,9 +114,9 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
       if (entry.sandbox !== undefined) {
         warnings.push(`mcpServers.${name}.sandbox: reserved for the OS sandbox, which has not landed yet; ignored`);
       }
-      servers.push(Object.freeze(compileStdio(name, entry, configDir)));
+      servers.push(Object.freeze(compileStdio(compileCommon(name, entry, prefixByDefault), entry, configDir)));
     } else {
-      servers.push(Object.freeze(compileRemote(name, entry)));
+      servers.push(Object.freeze(compileRemote(compileCommon(name, entry, prefixByDefault), entry)));
     }
   }
   const dataDirSetting = raw.dataDir ?? context.env.BASTION_DATA_DIR;
@@ -99,6 +127,22 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
     file: context.file,
     servers: Object.freeze(servers),
     dataDir,
+    serve: compileServe(raw.serve ?? {}),
     warnings: Object.freeze(warnings),
+  });
+}
+
+function compileServe(entry: ServeEntry): ServeSettings {
+  return Object.freeze({
+    host: entry.host ?? '127.0.0.1',
+    port: entry.port ?? 7331,
+    allowedHosts: Object.freeze([...(entry.allowedHosts ?? LOOPBACK_HOSTNAMES)]),
+    allowedOrigins: Object.freeze([...(entry.allowedOrigins ?? LOOPBACK_HOSTNAMES)]),
+    maxBodyBytes: entry.maxBodyBytes ?? 4 * 1024 * 1024,
+    maxHeaderBytes: entry.maxHeaderBytes ?? 16 * 1024,
+    sessionIdleTimeoutMs: toMs(entry.sessionIdleTimeout, 30 * 60_000),
+    shutdownGraceMs: toMs(entry.shutdownGrace, 10_000),
+    replayBuffer: entry.replayBuffer ?? 1000,
+    pollAfterMs: entry.pollAfter === undefined ? 0 : toMs(entry.pollAfter),
   });
 }

@@ -29,6 +29,20 @@ const ReservedSandbox = z.unknown().describe('Reserved: the OS sandbox of a loca
 const common = {
   timeout: Duration.optional().describe('How long one request to this server may take. Default 60s.'),
   disabled: z.boolean().optional().describe('When true, Bastion does not start or connect this server.'),
+  sharing: z
+    .enum(['per-session', 'shared'])
+    .optional()
+    .describe(
+      'Whether each client session gets its own connection to this server (its own process, for a local server) or all sessions share one. ' +
+        'Default "per-session", which keeps sampling, elicitation and roots requests with the client that caused them. ' +
+        'With "shared", such a request is refused when Bastion cannot tell which session it belongs to.',
+    ),
+  prefix: z
+    .boolean()
+    .optional()
+    .describe(
+      'Expose this server\'s tools and prompts as <server>__<name>. Default: true when several servers are enabled, false when this is the only one.',
+    ),
 };
 
 export const StdioServerSchema = z
@@ -57,6 +71,40 @@ export const RemoteServerSchema = z
 
 export const ServerEntrySchema = z.union([StdioServerSchema, RemoteServerSchema]);
 
+const byteCount = z.number().int().positive();
+
+export const ServeSchema = z
+  .strictObject({
+    host: z.string().min(1).optional().describe('Address to listen on. Default 127.0.0.1. A non-loopback address is refused until authentication is configured.'),
+    port: z.number().int().min(0).max(65535).optional().describe('TCP port. Default 7331; 0 picks a free port.'),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Host header hostnames served (no port; IPv6 in brackets). Default: localhost, 127.0.0.1 and [::1]. Defends against DNS rebinding.'),
+    allowedOrigins: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Origin hostnames allowed to call from a browser (no scheme or port), or "<scheme>://*" for a browser-extension scheme. ' +
+          'Default: localhost, 127.0.0.1 and [::1]. Requests without an Origin header (non-browser clients) are not affected.',
+      ),
+    maxBodyBytes: byteCount.optional().describe('Largest request body accepted, in bytes. Default 4194304 (4 MiB); larger bodies get 413.'),
+    maxHeaderBytes: byteCount.optional().describe('Largest total size of request headers, in bytes. Default 16384; larger headers get 431.'),
+    sessionIdleTimeout: Duration.optional().describe('A session with no request and no call in flight for this long is ended. Default 30m.'),
+    shutdownGrace: Duration.optional().describe('On SIGTERM, how long calls in flight may take to finish before Bastion closes. Default 10s.'),
+    pollAfter: Duration.optional().describe(
+      'SSE polling: once a call has run this long, Bastion closes its response stream and the client resumes it with Last-Event-ID. ' +
+        'Keeps connections short behind proxies that cut long-lived ones. Off by default. Needs replayBuffer > 0.',
+    ),
+    replayBuffer: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Messages kept per session so that a client can resume a dropped stream with Last-Event-ID. Default 1000.'),
+  })
+  .describe('How `bastion serve` serves clients over HTTP.');
+
 /** A section that a later issue defines: accepted (any shape) and ignored with a warning until it lands. */
 const reservedSection = (what: string) => z.unknown().optional().describe(`Reserved: ${what}. Accepted and ignored for now.`);
 
@@ -76,6 +124,7 @@ export const ConfigSchema = z
       .string()
       .optional()
       .describe("Bastion's state directory. Default: $BASTION_DATA_DIR, else ~/.local/share/bastion."),
+    serve: ServeSchema.optional(),
     policy: reservedSection('permission tiers and the policy engine'),
     admin: reservedSection('the admin API'),
     audit: reservedSection('the audit log'),
@@ -89,6 +138,7 @@ export const ConfigSchema = z
 export type RawConfig = z.infer<typeof ConfigSchema>;
 export type StdioServerEntry = z.infer<typeof StdioServerSchema>;
 export type RemoteServerEntry = z.infer<typeof RemoteServerSchema>;
+export type ServeEntry = z.infer<typeof ServeSchema>;
 
 /** Sections and server keys that are reserved for issues not yet landed. */
 export const RESERVED_SECTIONS = ['policy', 'admin', 'audit', 'trust'] as const;

@@ -1,7 +1,8 @@
 /**
  * The one catalogue of Bastion's local error and denial codes. Each code is stable once released:
- * never reuse or renumber one. `jsonRpc` is the wire code an edge sends for it; docs/errors.md
- * lists the same codes, and a test keeps the two in agreement.
+ * never reuse or renumber one. `jsonRpc` is the wire code an edge sends for it, and `http` the
+ * status the HTTP edge answers with when the error stops a request before any JSON-RPC exchange.
+ * docs/errors.md lists the same codes, and a test keeps the two in agreement.
  */
 export const ERROR_CATALOGUE = {
   BASTION_CONFIG_INVALID: { jsonRpc: -32603, summary: 'The configuration file is missing, unreadable or invalid.' },
@@ -18,6 +19,15 @@ export const ERROR_CATALOGUE = {
   BASTION_CLIENT_CAPABILITY_MISSING: { jsonRpc: -32601, summary: 'An upstream asked the client for something (sampling, elicitation, roots) that the client did not declare.' },
   BASTION_NO_CLIENT: { jsonRpc: -32603, summary: 'An upstream sent a request to the client, but no client session can take it.' },
   BASTION_INTERNAL: { jsonRpc: -32603, summary: 'An unexpected error inside Bastion; the request was not forwarded.' },
-} as const satisfies Record<string, { jsonRpc: number; summary: string }>;
+  BASTION_HOST_FORBIDDEN: { jsonRpc: -32000, http: 403, summary: 'The Host header names a host Bastion does not serve (DNS rebinding defence).' },
+  BASTION_ORIGIN_FORBIDDEN: { jsonRpc: -32000, http: 403, summary: 'The Origin header names an origin that is not allowed to call Bastion from a browser.' },
+  BASTION_BODY_TOO_LARGE: { jsonRpc: -32000, http: 413, summary: 'The request body is larger than serve.maxBodyBytes.' },
+  BASTION_BATCH_UNSUPPORTED: { jsonRpc: -32600, http: 400, summary: 'A JSON-RPC batch was sent in a protocol version that has no batches (2025-06-18 and later).' },
+  BASTION_SESSION_REQUIRED: { jsonRpc: -32000, http: 400, summary: 'A request other than initialize came without an Mcp-Session-Id header.' },
+  BASTION_SESSION_NOT_FOUND: { jsonRpc: -32001, http: 404, summary: 'The Mcp-Session-Id is unknown, or the session ended (DELETE, idle expiry, shutdown): initialize again.' },
+  BASTION_SHUTTING_DOWN: { jsonRpc: -32000, http: 503, summary: 'Bastion is shutting down and takes no new requests.' },
+  BASTION_METHOD_NOT_ALLOWED: { jsonRpc: -32000, http: 405, summary: 'An MCP endpoint takes POST, GET and DELETE only.' },
+  BASTION_NOT_FOUND: { jsonRpc: -32000, http: 404, summary: 'No MCP endpoint at this path, or no configured server of this name.' },
+} as const satisfies Record<string, { jsonRpc: number; http?: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

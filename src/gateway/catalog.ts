@@ -1,14 +1,15 @@
 /**
- * The merged view of every upstream's tools, prompts, resources and resource templates, and the
- * routing tables built from it. Tools and prompts are namespaced `<server>__<name>`; resources
- * keep their URIs and are routed by a table, where the first server in config order wins a
- * collision (reported once in the log). Items pass untouched but for the namespaced name.
+ * The merged view of a session's upstreams: tools, prompts, resources and resource templates, and
+ * the routing tables built from them. Tools and prompts of a prefixed server are exposed as
+ * `<server>__<name>`, others under their own name; resources keep their URIs. Where two servers
+ * expose the same name or URI, the first in config order wins and the collision is logged once.
+ * Items pass untouched but for the exposed name.
  */
 import { UriTemplate } from '@modelcontextprotocol/client';
 import type { Logger } from '../log/logger.js';
 import type { JsonObject } from '../upstream/passthrough.js';
 import type { ListKind, Upstream } from '../upstream/upstream.js';
-import { namespacedName, splitNamespacedName } from './naming.js';
+import { namespacedName } from './naming.js';
 
 export interface NamedRoute {
   readonly server: string;
@@ -31,6 +32,7 @@ export class Catalog {
   constructor(
     private readonly upstreams: ReadonlyMap<string, Upstream>,
     private readonly log: Logger,
+    private readonly prefixed: (server: string) => boolean,
   ) {}
 
   /** The merged list of one kind, in config order; upstreams that fail to list drop out of it. */
@@ -64,7 +66,12 @@ export class Catalog {
     for (const { server, items } of perServer) {
       for (const item of items) {
         if (typeof item?.name !== 'string') continue;
-        const exposed = namespacedName(server, item.name);
+        const exposed = this.prefixed(server) ? namespacedName(server, item.name) : item.name;
+        const owner = routes.get(exposed);
+        if (owner) {
+          this.reportCollision(exposed, owner.server, server);
+          continue;
+        }
         routes.set(exposed, { server, name: item.name });
         merged.push({ ...item, name: exposed });
       }
@@ -111,11 +118,11 @@ export class Catalog {
     return merged;
   }
 
-  private reportCollision(uri: string, kept: string, dropped: string): void {
-    const key = `${uri}\u0000${dropped}`;
+  private reportCollision(exposed: string, kept: string, dropped: string): void {
+    const key = `${exposed}\u0000${dropped}`;
     if (this.reportedCollisions.has(key)) return;
     this.reportedCollisions.add(key);
-    this.log.warn({ uri, kept, dropped }, 'resource URI offered by two servers: the first in config order serves it');
+    this.log.warn({ exposed, kept, dropped }, 'name or URI offered by two servers: the first in config order serves it');
   }
 
   async resolveTool(exposed: string): Promise<NamedRoute | undefined> {
@@ -130,8 +137,6 @@ export class Catalog {
   private async resolveNamed(exposed: string, kind: ListKind, routes: () => Map<string, NamedRoute>): Promise<NamedRoute | undefined> {
     const known = routes().get(exposed);
     if (known) return known;
-    const split = splitNamespacedName(exposed);
-    if (!split || !this.upstreams.has(split.server)) return undefined;
     await this.list(kind);
     return routes().get(exposed);
   }

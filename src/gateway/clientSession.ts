@@ -11,7 +11,17 @@ import type { Logger } from '../log/logger.js';
 import type { CallContext } from '../pipeline/context.js';
 import { passthroughResult, type JsonObject } from '../upstream/passthrough.js';
 import { BASTION_NAME, BASTION_VERSION } from '../version.js';
-import type { ClientSessionHandle, Gateway } from './gateway.js';
+import type { Gateway } from './gateway.js';
+import type { ClientSessionHandle, SessionScope } from './sessionScope.js';
+
+export interface ClientSessionOptions {
+  /** The session id (the HTTP edge chooses it, so that it equals Mcp-Session-Id). Default: a random UUID. */
+  readonly id?: string;
+  /** Expose only this server, under its own names (the per-server endpoint). */
+  readonly server?: string;
+  /** SSE polling: close a call's response stream after this long, where the client can resume. 0 = never. */
+  readonly pollAfterMs?: number;
+}
 
 /** A human may take long to answer an elicitation: the upstream's own timeout governs, not Bastion's. */
 const NO_TIMEOUT = 2_147_483_647;
@@ -24,14 +34,17 @@ const REQUIRED_CAPABILITY: Record<string, 'sampling' | 'elicitation' | 'roots'> 
 };
 
 export class ClientSession implements ClientSessionHandle {
-  readonly id = randomUUID();
+  readonly id: string;
   readonly server: Server;
-  private detach: (() => void) | undefined;
+  private scope: SessionScope | undefined;
+  private closed = false;
 
   constructor(
     private readonly gateway: Gateway,
     private readonly log: Logger,
+    private readonly options: ClientSessionOptions = {},
   ) {
+    this.id = options.id ?? randomUUID();
     this.server = new Server(
       { name: BASTION_NAME, version: BASTION_VERSION, title: 'Bastion MCP gateway' },
       {
@@ -49,35 +62,56 @@ export class ClientSession implements ClientSessionHandle {
     this.server.fallbackRequestHandler = (request, ctx) => this.onRequest(request, ctx);
     this.server.fallbackNotificationHandler = async (notification) => {
       if (notification.method === 'notifications/roots/list_changed') {
-        this.gateway.notifyUpstreams(notification.method, notification.params as JsonObject | undefined);
+        this.scope?.notifyUpstreams(notification.method, notification.params as JsonObject | undefined);
       }
     };
-    this.server.oninitialized = () => this.gateway.start(this.server.getClientCapabilities());
+    this.server.oninitialized = () => void this.ensureScope();
+  }
+
+  /** Calls in flight in this session; an idle session has none. */
+  get callsInFlight(): number {
+    return this.scope?.callsInFlight ?? 0;
   }
 
   async connect(transport: Transport): Promise<void> {
-    this.detach = this.gateway.attach(this);
     const onclose = transport.onclose;
     transport.onclose = () => {
       onclose?.();
-      this.detach?.();
+      void this.end('the client disconnected');
     };
     await this.server.connect(transport);
   }
 
+  /** The session's servers, connected once the client has said what it can do. */
+  private ensureScope(): SessionScope {
+    this.scope ??= this.gateway.openScope(this, this.server.getClientCapabilities(), this.options.server);
+    if (this.closed) void this.scope.close('the session ended');
+    return this.scope;
+  }
+
+  /** Ends the session: its calls in flight are cancelled and its own upstream connections closed. */
+  async end(reason: string): Promise<void> {
+    this.closed = true;
+    await this.scope?.close(reason);
+  }
+
   private async onRequest(request: JSONRPCRequest, sdk: ServerContext): Promise<JsonObject> {
     // A client that skips notifications/initialized still gets its servers.
-    this.gateway.start(this.server.getClientCapabilities());
+    const scope = this.ensureScope();
     const clientInfo = this.server.getClientVersion();
     const ctx: CallContext = {
       method: request.method,
       params: request.params as JsonObject | undefined,
       requestId: request.id,
       caller: { sessionId: this.id, clientName: clientInfo?.name, clientVersion: clientInfo?.version },
-      signal: sdk.mcpReq.signal,
+      view: scope,
+      signal: AbortSignal.any([sdk.mcpReq.signal, scope.signal]),
       notify: (method, params) => sdk.mcpReq.notify({ method, params } as never),
+      ...(sdk.http?.closeSSE ? { closeStream: sdk.http.closeSSE } : {}),
       startedAt: performance.now(),
     };
+    const pollAfterMs = this.options.pollAfterMs ?? 0;
+    const poll = ctx.closeStream && pollAfterMs > 0 ? setTimeout(ctx.closeStream, pollAfterMs) : undefined;
     try {
       await this.gateway.handle(ctx);
     } catch (error) {
@@ -86,6 +120,8 @@ export class ClientSession implements ClientSessionHandle {
         this.log.error({ method: ctx.method, err: error }, 'request failed inside the gateway');
       }
       throw errorToWire(error);
+    } finally {
+      clearTimeout(poll);
     }
     if (ctx.denial) throw denialToWire(ctx.denial);
     if (!ctx.result) throw errorToWire(new Error(`no result for ${ctx.method}`));

@@ -17,10 +17,3 @@ export function namespacedName(server: string, name: string): string {
   const safe = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, room);
   return `${server}${SEPARATOR}${safe}_${hash}`;
 }
-
-/** Splits a namespaced name at the first separator; server names never contain one. */
-export function splitNamespacedName(namespaced: string): { server: string; name: string } | undefined {
-  const at = namespaced.indexOf(SEPARATOR);
-  if (at <= 0) return undefined;
-  return { server: namespaced.slice(0, at), name: namespaced.slice(at + SEPARATOR.length) };
-}

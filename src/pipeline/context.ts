@@ -5,6 +5,23 @@
 import type { RequestId } from '@modelcontextprotocol/server';
 import type { BastionError } from '../errors/bastionError.js';
 import type { ErrorCode } from '../errors/catalogue.js';
+import type { Catalog } from '../gateway/catalog.js';
+import type { Upstream } from '../upstream/upstream.js';
+
+/**
+ * The calling session's view of its upstream servers: the servers it may reach (its own
+ * connections, or shared ones) and the catalog merged from them. Route and forward act on it.
+ */
+export interface SessionView {
+  readonly catalog: Catalog;
+  upstream(server: string): Upstream | undefined;
+  /** Sends the client's log level to every server of the session, now and after each (re)connect. */
+  setLogLevel(level: string): Promise<void>;
+  /** Records that a call is in flight on a server, so that the server's requests reach this call's client. */
+  trackCall(server: string, ctx: CallContext): () => void;
+  /** Records subscriptions, so that updates reach this session and are renewed when a server restarts. */
+  noteSubscription(method: string, server: string, uri: string): void;
+}
 
 /** Who is calling: filled by the edge from the downstream session. */
 export interface Caller {
@@ -35,10 +52,17 @@ export interface CallContext {
   readonly params: Record<string, unknown> | undefined;
   readonly requestId: RequestId;
   readonly caller: Caller;
-  /** Aborted when the client cancels or disconnects. */
+  /** The servers this caller may reach. */
+  readonly view: SessionView;
+  /** Aborted when the client cancels, or its session ends. */
   readonly signal: AbortSignal;
   /** Sends a notification on this request's stream (progress, logs). */
   readonly notify: (method: string, params: Record<string, unknown>) => Promise<void>;
+  /**
+   * Closes this request's response stream so that the client resumes it later with Last-Event-ID
+   * (SSE polling); absent where the client's transport cannot resume.
+   */
+  readonly closeStream?: () => void;
   readonly startedAt: number;
   /** Written by the route stage. */
   target?: Target;

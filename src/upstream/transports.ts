@@ -9,18 +9,30 @@ import { createStdioTransport } from '../sandbox/launch.js';
 
 export type TransportKind = 'stdio' | 'streamable-http' | 'sse';
 
+export interface TransportHooks {
+  /** The server closed a Streamable HTTP stream before its response (SSE polling); the SDK resumes it. */
+  readonly onStreamDropped: () => void;
+}
+
 /** The transports to try, in order, each with its kind. */
-export function transportAttempts(spec: ServerSpec): Array<{ kind: TransportKind; create: () => Transport }> {
+export function transportAttempts(spec: ServerSpec, hooks: TransportHooks): Array<{ kind: TransportKind; create: () => Transport }> {
   if (spec.transport === 'stdio') return [{ kind: 'stdio', create: () => createStdioTransport(spec) }];
-  const http = { kind: 'streamable-http' as const, create: () => streamableHttp(spec) };
+  const http = { kind: 'streamable-http' as const, create: () => streamableHttp(spec, hooks) };
   const sse = { kind: 'sse' as const, create: () => legacySse(spec) };
   if (spec.transport === 'streamable-http') return [http];
   if (spec.transport === 'sse') return [sse];
   return [http, sse];
 }
 
-function streamableHttp(spec: RemoteServerSpec): Transport {
-  return new StreamableHTTPClientTransport(spec.url, { requestInit: { headers: { ...spec.headers } } });
+function streamableHttp(spec: RemoteServerSpec, hooks: TransportHooks): Transport {
+  return new StreamableHTTPClientTransport(spec.url, {
+    requestInit: { headers: { ...spec.headers } },
+    reconnectionScheduler: (reconnect, delay, attempt) => {
+      if (attempt === 0) hooks.onStreamDropped();
+      const timer = setTimeout(reconnect, delay);
+      return () => clearTimeout(timer);
+    },
+  });
 }
 
 function legacySse(spec: RemoteServerSpec): Transport {

@@ -34,6 +34,8 @@ export interface UpstreamEvents {
   onServerRequest(server: string, request: JSONRPCRequest, signal: AbortSignal): Promise<JsonObject>;
   /** The server connected, or went away; its lists may have changed. */
   onStateChange(server: string, state: UpstreamState): void;
+  /** The server closed a call's stream so that the client polls (SSE polling); Bastion resumes it. */
+  onStreamDropped(server: string): void;
 }
 
 export interface UpstreamRequestOptions {
@@ -114,7 +116,7 @@ export class Upstream {
   private async connect(): Promise<void> {
     this.state = 'connecting';
     const failures: string[] = [];
-    for (const { kind, create } of transportAttempts(this.spec)) {
+    for (const { kind, create } of transportAttempts(this.spec, { onStreamDropped: () => this.events.onStreamDropped(this.name) })) {
       const client = this.createClient();
       let transport: Transport | undefined;
       try {

@@ -130,7 +130,7 @@ describe('aggregation through bastion run', () => {
     assert.ok(resourceTemplates.some((template) => template.uriTemplate === 'test://template/{id}/data'));
     const templated = await client.readResource({ uri: 'test://template/42/data' });
     assert.match(JSON.stringify(templated.contents), /Data for ID: 42/);
-    assert.match(bastion.stderr(), /resource URI offered by two servers/);
+    assert.match(bastion.stderr(), /name or URI offered by two servers/);
   });
 
   it('forwards completion requests to the server that owns the prompt', async () => {

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compose, type Stage } from '../../src/pipeline/compose.js';
-import type { CallContext } from '../../src/pipeline/context.js';
+import type { CallContext, SessionView } from '../../src/pipeline/context.js';
 import { buildPipeline } from '../../src/pipeline/pipeline.js';
+
+/** These stages never reach an upstream: any use of the view is a failure of the test. */
+const noView = new Proxy({} as SessionView, {
+  get: (_target, key) => assert.fail(`the pipeline under test touched ctx.view.${String(key)}`),
+});
 
 function context(): CallContext {
   return {
@@ -10,6 +15,7 @@ function context(): CallContext {
     params: { name: 'x' },
     requestId: 1,
     caller: { sessionId: 's', clientName: undefined, clientVersion: undefined },
+    view: noView,
     signal: new AbortController().signal,
     notify: async () => undefined,
     startedAt: 0,

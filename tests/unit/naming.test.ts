@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeCursor, encodeCursor, paginate } from '../../src/gateway/cursor.js';
-import { namespacedName, splitNamespacedName } from '../../src/gateway/naming.js';
+import { namespacedName } from '../../src/gateway/naming.js';
 
 describe('tool names', () => {
-  it('prefixes the server and splits back at the first separator', () => {
+  it('prefixes the server', () => {
     assert.equal(namespacedName('fs', 'read_file'), 'fs__read_file');
-    assert.deepEqual(splitNamespacedName('fs__read__file'), { server: 'fs', name: 'read__file' });
-    assert.equal(splitNamespacedName('nosplit'), undefined);
+    assert.equal(namespacedName('fs', 'read__file'), 'fs__read__file');
   });
 
   it('makes names that clients reject valid and unique', () => {

@@ -3,51 +3,40 @@
  * and forwards routed requests to their upstream with progress and cancellation mapped. Results
  * come back untouched; failures stay typed (BastionError) or keep the upstream's JSON-RPC error.
  */
-import type { Catalog } from '../../gateway/catalog.js';
 import { paginate } from '../../gateway/cursor.js';
 import { LIST_METHODS, PAGE_SIZE } from '../../gateway/methods.js';
 import type { JsonObject } from '../../upstream/passthrough.js';
 import type { Upstream } from '../../upstream/upstream.js';
 import type { Stage } from '../compose.js';
-import type { CallContext } from '../context.js';
+import type { CallContext, SessionView } from '../context.js';
 
-/** What the forward stage needs from the gateway that owns the upstreams. */
-export interface UpstreamDirectory {
-  get(server: string): Upstream | undefined;
-  /** Broadcasts the client's log level to every server, now and after each (re)connect. */
-  setLogLevel(level: string): Promise<void>;
-  /** Records that a call is in flight on a server, so that the server's requests reach the right client. */
-  trackCall(server: string, ctx: CallContext): () => void;
-  /** Records subscriptions, so that they are renewed when a server restarts. */
-  noteSubscription(method: string, server: string, uri: string): void;
-}
-
-export function forwardStage(catalog: Catalog, directory: UpstreamDirectory, pageSize = PAGE_SIZE): Stage {
+export function forwardStage(pageSize = PAGE_SIZE): Stage {
   return async function forward(ctx) {
+    const view = ctx.view;
     const listKind = LIST_METHODS[ctx.method];
     if (listKind) {
-      const items = await catalog.list(listKind);
+      const items = await view.catalog.list(listKind);
       const { page, nextCursor } = paginate(items, ctx.params?.cursor, pageSize);
       ctx.result = { [listKind]: page, ...(nextCursor ? { nextCursor } : {}) };
       return;
     }
     if (ctx.method === 'logging/setLevel') {
-      await directory.setLogLevel(String(ctx.params?.level));
+      await view.setLogLevel(String(ctx.params?.level));
       ctx.result = {};
       return;
     }
     const target = ctx.target;
     if (!target) throw new Error(`forward: no target for ${ctx.method}`);
-    const upstream = directory.get(target.server);
+    const upstream = view.upstream(target.server);
     if (!upstream) throw new Error(`forward: unknown server ${target.server}`);
-    ctx.result = await callUpstream(upstream, ctx, target.params, directory);
+    ctx.result = await callUpstream(upstream, ctx, target.params, view);
     if (ctx.method === 'resources/subscribe' || ctx.method === 'resources/unsubscribe') {
-      directory.noteSubscription(ctx.method, target.server, String(target.params?.uri));
+      view.noteSubscription(ctx.method, target.server, String(target.params?.uri));
     }
   };
 }
 
-async function callUpstream(upstream: Upstream, ctx: CallContext, params: JsonObject | undefined, directory: UpstreamDirectory): Promise<JsonObject> {
+async function callUpstream(upstream: Upstream, ctx: CallContext, params: JsonObject | undefined, view: SessionView): Promise<JsonObject> {
   const meta = params?._meta as JsonObject | undefined;
   const clientToken = meta?.progressToken;
   let outbound = params;
@@ -62,7 +51,7 @@ async function callUpstream(upstream: Upstream, ctx: CallContext, params: JsonOb
       void ctx.notify('notifications/progress', { ...progress, progressToken: clientToken }).catch(() => undefined);
     };
   }
-  const release = directory.trackCall(upstream.name, ctx);
+  const release = view.trackCall(upstream.name, ctx);
   try {
     const result = await upstream.request(ctx.method, outbound, { signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
     // Progress is already written, in order; one turn of the event loop lets it leave in its own

@@ -10,10 +10,10 @@ import type { CallContext, Denial, Target } from '../context.js';
 
 type Resolution = Target | Denial;
 
-export function routeStage(catalog: Catalog): Stage {
+export function routeStage(): Stage {
   return async function route(ctx, next) {
     if (LIST_METHODS[ctx.method] || BROADCAST_METHODS.has(ctx.method)) return next();
-    const resolution = await resolve(catalog, ctx);
+    const resolution = await resolve(ctx.view.catalog, ctx);
     if ('code' in resolution) {
       ctx.denial = resolution;
       return;
@@ -39,8 +39,8 @@ async function resolve(catalog: Catalog, ctx: CallContext): Promise<Resolution> 
       const route = isTool ? await catalog.resolveTool(exposed) : await catalog.resolvePrompt(exposed);
       if (!route) {
         return isTool
-          ? { code: 'BASTION_UNKNOWN_TOOL', detail: `Unknown tool: ${exposed}. Tool names are <server>__<tool>, as tools/list shows them` }
-          : { code: 'BASTION_UNKNOWN_PROMPT', detail: `Unknown prompt: ${exposed}. Prompt names are <server>__<prompt>, as prompts/list shows them` };
+          ? { code: 'BASTION_UNKNOWN_TOOL', detail: `Unknown tool: ${exposed}. Call a tool by the name tools/list shows` }
+          : { code: 'BASTION_UNKNOWN_PROMPT', detail: `Unknown prompt: ${exposed}. Get a prompt by the name prompts/list shows` };
       }
       return { server: route.server, name: route.name, params: { ...params, name: route.name } };
     }

@@ -1,0 +1,31 @@
+/**
+ * `bastion serve`: serves MCP over HTTP (Streamable HTTP and legacy HTTP+SSE) in front of the
+ * configured servers. It prints "listening on http://HOST:PORT" to stderr when ready, and stops
+ * gracefully on SIGTERM or SIGINT.
+ */
+import type { CompiledConfig } from '../config/compile.js';
+import { startHttpEdge } from '../edges/http/server.js';
+import { Gateway } from '../gateway/gateway.js';
+import type { Logger } from '../log/logger.js';
+
+export interface ServeOverrides {
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export async function runServe(config: CompiledConfig, overrides: ServeOverrides, log: Logger): Promise<void> {
+  for (const warning of config.warnings) log.warn({ config: config.file }, warning);
+  const settings = { ...config.serve, ...(overrides.host !== undefined ? { host: overrides.host } : {}), ...(overrides.port !== undefined ? { port: overrides.port } : {}) };
+  const gateway = new Gateway(config, log);
+  const edge = await startHttpEdge(gateway, settings, log);
+  const stop = (reason: string) => {
+    void edge.stop(reason).then(() => {
+      log.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  log.info({ config: config.file, url: edge.url, servers: config.servers.map((server) => server.name) }, 'serving MCP over HTTP');
+  process.stderr.write(`bastion: listening on ${edge.url}/mcp (legacy SSE at ${edge.url}/sse)\n`);
+}

@@ -1,0 +1,63 @@
+/**
+ * Sessions of the legacy HTTP+SSE transport: GET /sse opens one (the stream is the session) and
+ * POST /messages?sessionId=... feeds it. The session ends when the stream closes, which cancels
+ * its calls in flight. Session ids are random and bound to the principal, as for Streamable HTTP.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseJSONRPCMessage } from '@modelcontextprotocol/server';
+import { ClientSession } from '../../gateway/clientSession.js';
+import type { Gateway } from '../../gateway/gateway.js';
+import type { Logger } from '../../log/logger.js';
+import { httpError } from './httpError.js';
+import { LegacySseTransport } from './legacySseTransport.js';
+
+interface SseSession {
+  readonly transport: LegacySseTransport;
+  readonly client: ClientSession;
+  readonly principal: string;
+}
+
+export class LegacySseSessions {
+  private readonly sessions = new Map<string, SseSession>();
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly log: Logger,
+  ) {}
+
+  /** GET /sse: opens a session and answers with its stream. */
+  async open(principal: string): Promise<Response> {
+    const id = randomBytes(24).toString('base64url');
+    const transport = new LegacySseTransport(id, `/messages?sessionId=${id}`);
+    const client = new ClientSession(this.gateway, this.log, { id });
+    transport.onclose = () => {
+      this.sessions.delete(id);
+      this.log.info({ session: id, transport: 'sse' }, 'session ended');
+    };
+    this.sessions.set(id, { transport, client, principal });
+    await client.connect(transport);
+    this.log.info({ session: id, transport: 'sse' }, 'session opened');
+    return transport.response;
+  }
+
+  /** POST /messages: one JSON-RPC message for the session; the answer travels on its stream. */
+  post(sessionId: string | undefined, body: unknown, principal: string): Response {
+    const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
+    if (!session || session.principal !== principal) {
+      return httpError('BASTION_SESSION_NOT_FOUND', 'Session not found: open a stream with GET /sse and post to the endpoint it names');
+    }
+    if (Array.isArray(body)) return httpError('BASTION_BATCH_UNSUPPORTED', 'Invalid Request: the HTTP+SSE transport takes one JSON-RPC message per request');
+    let message;
+    try {
+      message = parseJSONRPCMessage(body);
+    } catch {
+      return httpError('BASTION_INVALID_REQUEST', 'Invalid Request: the body is JSON but not a JSON-RPC 2.0 message', { status: 400 });
+    }
+    session.transport.receive(message);
+    return new Response('Accepted', { status: 202 });
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((session) => session.transport.close()));
+  }
+}
