@@ -13,6 +13,8 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
 interface ServerSpecBase {
   readonly name: string;
   readonly timeoutMs: number;
+  /** How long starting and initializing may take: kept apart from timeoutMs, since a cold `npx` start is slow. */
+  readonly startupTimeoutMs: number;
   /** `per-session`: each client session gets its own connection (its own process, for stdio). */
   readonly sharing: 'per-session' | 'shared';
   /** Whether tools and prompts are exposed as `<server>__<name>` on the aggregate endpoint. */
@@ -67,10 +69,17 @@ function toMs(value: number | string | undefined, fallback = DEFAULT_TIMEOUT_MS)
   return typeof value === 'number' ? Math.round(value * 1000) : (ms(value as ms.StringValue) as number);
 }
 
-type EntryCommon = Pick<StdioServerEntry, 'timeout' | 'sharing' | 'prefix'>;
+type EntryCommon = Pick<StdioServerEntry, 'timeout' | 'startupTimeout' | 'sharing' | 'prefix'>;
 
 function compileCommon(name: string, entry: EntryCommon, prefixByDefault: boolean): ServerSpecBase {
-  return { name, timeoutMs: toMs(entry.timeout), sharing: entry.sharing ?? 'per-session', prefix: entry.prefix ?? prefixByDefault };
+  const timeoutMs = toMs(entry.timeout);
+  return {
+    name,
+    timeoutMs,
+    startupTimeoutMs: toMs(entry.startupTimeout, Math.max(DEFAULT_TIMEOUT_MS, timeoutMs)),
+    sharing: entry.sharing ?? 'per-session',
+    prefix: entry.prefix ?? prefixByDefault,
+  };
 }
 
 function compileStdio(base: ServerSpecBase, entry: StdioServerEntry, configDir: string): StdioServerSpec {

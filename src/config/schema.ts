@@ -28,6 +28,9 @@ const ReservedSandbox = z.unknown().describe('Reserved: the OS sandbox of a loca
 
 const common = {
   timeout: Duration.optional().describe('How long one request to this server may take. Default 60s.'),
+  startupTimeout: Duration.optional().describe(
+    'How long the server may take to start (or be reached) and answer initialize. Default 60s, or timeout when that is longer.',
+  ),
   disabled: z.boolean().optional().describe('When true, Bastion does not start or connect this server.'),
   sharing: z
     .enum(['per-session', 'shared'])

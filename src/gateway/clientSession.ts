@@ -4,7 +4,16 @@
  * outcome (result, denial or error) into the wire answer. It holds no policy.
  */
 import { randomUUID } from 'node:crypto';
-import { Server, type JSONRPCRequest, type RequestId, type ServerContext, type Transport } from '@modelcontextprotocol/server';
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  Server,
+  type JSONRPCRequest,
+  type RequestId,
+  type ServerContext,
+  type Transport,
+} from '@modelcontextprotocol/server';
 import { BastionError } from '../errors/bastionError.js';
 import { denialToWire, errorToWire } from '../errors/toWire.js';
 import type { Logger } from '../log/logger.js';
@@ -38,6 +47,7 @@ export class ClientSession implements ClientSessionHandle {
   readonly server: Server;
   private scope: SessionScope | undefined;
   private closed = false;
+  private readonly unanswered = new Set<RequestId>();
 
   constructor(
     private readonly gateway: Gateway,
@@ -68,18 +78,34 @@ export class ClientSession implements ClientSessionHandle {
     this.server.oninitialized = () => void this.ensureScope();
   }
 
-  /** Calls in flight in this session; an idle session has none. */
-  get callsInFlight(): number {
-    return this.scope?.callsInFlight ?? 0;
+  /** Requests of this session not answered yet; an idle session, or one that may stop, has none. */
+  get unansweredRequests(): number {
+    return this.unanswered.size;
   }
 
   async connect(transport: Transport): Promise<void> {
     const onclose = transport.onclose;
     transport.onclose = () => {
       onclose?.();
+      this.unanswered.clear();
       void this.end('the client disconnected');
     };
     await this.server.connect(transport);
+    // A request counts until its answer is written, not merely computed, so that a graceful
+    // shutdown never closes a stream with an answer still on its way.
+    const receive = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if (isJSONRPCRequest(message)) this.unanswered.add(message.id);
+      receive?.call(transport, message, extra);
+    };
+    const send = transport.send.bind(transport);
+    transport.send = async (message, options) => {
+      try {
+        await send(message, options);
+      } finally {
+        if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) this.unanswered.delete(message.id as RequestId);
+      }
+    };
   }
 
   /** The session's servers, connected once the client has said what it can do. */

@@ -20,8 +20,6 @@ export class Gateway {
   readonly pipeline: Pipeline;
   private readonly shared: SharedUpstreams;
   private readonly scopes = new Set<SessionScope>();
-  private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
 
   constructor(
     readonly config: CompiledConfig,
@@ -57,25 +55,8 @@ export class Gateway {
   }
 
   /** Runs one client request through the pipeline; the caller's edge translates the outcome. */
-  async handle(ctx: CallContext): Promise<void> {
-    this.inFlight++;
-    try {
-      await this.pipeline(ctx);
-    } finally {
-      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-    }
-  }
-
-  /** Resolves when no request is in flight, or after `graceMs`; says whether it drained. */
-  async drain(graceMs: number): Promise<boolean> {
-    if (this.inFlight === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
-    ]);
-    clearTimeout(timer);
-    return drained;
+  handle(ctx: CallContext): Promise<void> {
+    return this.pipeline(ctx);
   }
 
   async close(): Promise<void> {

@@ -43,6 +43,8 @@ export class SessionScope implements SessionView, UpstreamEvents {
   private readonly pendingListChanges = new Set<string>();
   private readonly ended = new AbortController();
   private logLevel: string | undefined;
+  /** Servers that have connected or failed at least once in this session. */
+  private readonly seen = new Set<string>();
 
   constructor(
     readonly session: ClientSessionHandle,
@@ -69,12 +71,6 @@ export class SessionScope implements SessionView, UpstreamEvents {
   /** Aborted when the session ends: every call in flight is cancelled upstream. */
   get signal(): AbortSignal {
     return this.ended.signal;
-  }
-
-  get callsInFlight(): number {
-    let count = 0;
-    for (const calls of this.calls.values()) count += calls.length;
-    return count;
   }
 
   hasCallsOn(server: string): boolean {
@@ -150,7 +146,12 @@ export class SessionScope implements SessionView, UpstreamEvents {
     if (state === 'ready') {
       const upstream = this.upstreams.get(server);
       if (upstream) void this.renew(upstream);
+      // Lists wait for a server's first connection, so that one changes nothing a client has seen.
+      const first = !this.seen.has(server);
+      this.seen.add(server);
+      if (first) return;
     }
+    if (state === 'restarting') this.seen.add(server);
     // Tools, prompts and resources appear or disappear with the server: tell the client to list again.
     this.queueListChanged(LIST_CHANGED_NOTIFICATIONS);
   }

@@ -122,7 +122,7 @@ export class Upstream {
       try {
         transport = create();
         this.attachTransport(transport);
-        await withTimeout(client.connect(transport), this.spec.timeoutMs, `no answer to initialize within ${this.spec.timeoutMs} ms`);
+        await withTimeout(client.connect(transport), this.spec.startupTimeoutMs, `no answer to initialize within ${this.spec.startupTimeoutMs} ms`);
         if ((this.state as UpstreamState) === 'closed') {
           await client.close();
           return;

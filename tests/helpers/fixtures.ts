@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, FIXTURE_BIN } from './paths.js';
+import { BASTION_BIN, BIN, FIXTURE_BIN } from './paths.js';
 
 export function fixtureStdio(env: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
   return { command: process.execPath, args: [FIXTURE_BIN, 'stdio'], env, ...extra };
@@ -20,20 +20,42 @@ export function realServers(dir = mkdtempSync(join(tmpdir(), 'bastion-fs-'))) {
   };
 }
 
-/** Starts the fixture over HTTP (`http` or legacy `sse`) and resolves with its base URL once it listens. */
-export function startFixtureHttp(mode: 'http' | 'sse'): Promise<{ url: string; child: ChildProcess; stop: () => void }> {
-  const child = spawn(process.execPath, [FIXTURE_BIN, mode, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+export interface Listening {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stderr so far. */
+  readonly stderr: () => string;
+  readonly stop: () => void;
+}
+
+/** Starts a process that prints "listening on http://HOST:PORT" to stderr, and resolves with that URL. */
+export function startListening(args: readonly string[], label: string, env: Record<string, string> = {}): Promise<Listening> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let seen = '';
+  child.stderr?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
   return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`fixture (${mode}) did not start: ${seen}`)), 15_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /listening on (http:\/\/[\d.:]+)/.exec(seen);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({ url: match[1], child, stop: () => child.kill() });
-      }
+    const timer = setTimeout(() => reject(new Error(`${label} did not start listening within 15 s:\n${seen}`)), 15_000);
+    const onData = () => {
+      const match = /listening on (http:\/\/[\d.:[\]]+)/.exec(seen);
+      if (!match?.[1]) return;
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      resolve({ url: match[1], child, stderr: () => seen, stop: () => void child.kill() });
+    };
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited with ${code}:\n${seen}`));
     });
-    child.on('exit', (code) => reject(new Error(`fixture (${mode}) exited with ${code}: ${seen}`)));
   });
+}
+
+/** Starts the fixture over HTTP (`http` or legacy `sse`) and resolves with its base URL once it listens. */
+export function startFixtureHttp(mode: 'http' | 'sse'): Promise<Listening> {
+  return startListening([FIXTURE_BIN, mode, '--port', '0'], `fixture (${mode})`);
+}
+
+/** Starts `bastion serve` on a free loopback port. */
+export function startBastionHttp(configFile: string, extraArgs: readonly string[] = []): Promise<Listening> {
+  return startListening([BASTION_BIN, 'serve', '--config', configFile, '--port', '0', ...extraArgs], 'bastion serve', { BASTION_LOG_LEVEL: 'debug' });
 }

@@ -20,7 +20,8 @@ describe('bad input on stdin', () => {
     const stdoutLines: string[] = [];
     createInterface({ input: child.stdout }).on('line', (line) => {
       stdoutLines.push(line);
-      replies.push(JSON.parse(line) as Record<string, unknown>);
+      const message = JSON.parse(line) as Record<string, unknown>;
+      if ('id' in message) replies.push(message);
     });
     const next = async (count: number) => {
       const deadline = Date.now() + 15_000;

@@ -19,7 +19,7 @@ describe('upstream failures', () => {
       mcpServers: {
         crashy: fixtureStdio(),
         slow: fixtureStdio({}, { timeout: '1s' }),
-        dead: fixtureStdio({ FIXTURE_HANG: '1' }, { timeout: 1 }),
+        dead: fixtureStdio({ FIXTURE_HANG: '1' }, { timeout: 1, startupTimeout: 1 }),
         steady: fixtureStdio(),
       },
     });

@@ -1,6 +1,7 @@
 /**
- * Reads a POST body as JSON within the size limit. A body over the limit gets 413 (and the
- * connection is closed rather than drained); a body that is not JSON gets 400 with -32700.
+ * Reads a POST body as JSON within the size limit. A body over the limit gets 413 at once; the
+ * rest of it is discarded unread, so that the client, still sending, gets to read the answer.
+ * A body that is not JSON gets 400 with -32700.
  */
 import { readRequestBody } from '@modelcontextprotocol/server';
 import { httpError } from './httpError.js';
@@ -12,9 +13,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   if (body.tooLarge) {
     return {
       ok: false,
-      response: httpError('BASTION_BODY_TOO_LARGE', `Request body too large: the limit is ${maxBytes} bytes (serve.maxBodyBytes)`, {
-        headers: { connection: 'close' },
-      }),
+      response: httpError('BASTION_BODY_TOO_LARGE', `Request body too large: the limit is ${maxBytes} bytes (serve.maxBodyBytes)`),
     };
   }
   try {

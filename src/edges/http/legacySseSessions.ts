@@ -25,6 +25,12 @@ export class LegacySseSessions {
     private readonly log: Logger,
   ) {}
 
+  get unansweredRequests(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) count += session.client.unansweredRequests;
+    return count;
+  }
+
   /** GET /sse: opens a session and answers with its stream. */
   async open(principal: string): Promise<Response> {
     const id = randomBytes(24).toString('base64url');

@@ -4,6 +4,7 @@
  * finish within serve.shutdownGrace, then ends every session and closes the upstreams.
  */
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isIP } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
@@ -13,6 +14,9 @@ import type { Logger } from '../../log/logger.js';
 import { createApp } from './app.js';
 import { LegacySseSessions } from './legacySseSessions.js';
 import { StreamableSessions } from './streamableSessions.js';
+
+const DRAIN_POLL_MS = 25;
+const LINGER_MS = 1000;
 
 export class UnsafeBindError extends Error {
   override readonly name = 'UnsafeBindError';
@@ -67,12 +71,17 @@ export async function startHttpEdge(gateway: Gateway, settings: ServeSettings, l
     stopped ??= (async () => {
       stopping = true;
       log.info({ reason, graceMs: settings.shutdownGraceMs }, 'stopping: no new requests; letting calls in flight finish');
-      server.close();
+      const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
-      const drained = await gateway.drain(settings.shutdownGraceMs);
-      if (!drained) log.warn({ graceMs: settings.shutdownGraceMs }, 'calls still in flight after the grace period are cancelled');
+      const unanswered = () => streamable.unansweredRequests + sse.unansweredRequests;
+      const deadline = Date.now() + settings.shutdownGraceMs;
+      while (unanswered() > 0 && Date.now() < deadline) await sleep(DRAIN_POLL_MS);
+      if (unanswered() > 0) log.warn({ unanswered: unanswered(), graceMs: settings.shutdownGraceMs }, 'requests still in flight after the grace period are cancelled');
       await Promise.all([streamable.closeAll(), sse.closeAll()]);
       await gateway.close();
+      // Ended streams let their connections finish; whatever is left after a moment is cut.
+      server.closeIdleConnections();
+      await Promise.race([closed, sleep(LINGER_MS)]);
       server.closeAllConnections();
     })();
     return stopped;

@@ -49,8 +49,10 @@ export class StreamableSessions {
     this.sweeper.unref();
   }
 
-  get size(): number {
-    return this.sessions.size;
+  get unansweredRequests(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) count += session.client.unansweredRequests;
+    return count;
   }
 
   /** Serves one request at /mcp or /servers/<name>/mcp; `body` is the parsed POST body. */
@@ -109,7 +111,7 @@ export class StreamableSessions {
   private expireIdle(): void {
     const now = Date.now();
     for (const [id, session] of this.sessions) {
-      if (session.client.callsInFlight > 0 || now - session.lastSeen < this.settings.sessionIdleTimeoutMs) continue;
+      if (session.client.unansweredRequests > 0 || now - session.lastSeen < this.settings.sessionIdleTimeoutMs) continue;
       this.log.info({ session: id, idleMs: now - session.lastSeen }, 'idle session expired');
       void session.transport.close();
     }
