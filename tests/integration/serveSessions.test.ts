@@ -139,3 +139,40 @@ describe('bastion serve: sessions over HTTP', () => {
     assert.ok(result?.result, `the call's result arrives on the resumed stream: ${JSON.stringify(result)}`);
   });
 });
+
+describe('bastion serve: a server shared by every session (sharing: shared)', () => {
+  let bastion: Listening;
+  const clients: Client[] = [];
+
+  before(async () => {
+    bastion = await startBastionHttp(writeConfig({ mcpServers: { fx: fixtureStdio({}, { sharing: 'shared' }) } }));
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
+    bastion?.stop();
+  });
+
+  it('serves several sessions from one process, and refuses a sampling request it cannot attribute', async () => {
+    const sampling = (client: Client) =>
+      client.setRequestHandler('sampling/createMessage', async () => ({ role: 'assistant', content: { type: 'text', text: 'sampled' }, model: 'test' }));
+    const a = await connect(new URL('/mcp', bastion.url), { capabilities: { sampling: {} }, setup: sampling });
+    const b = await connect(new URL('/mcp', bastion.url), { capabilities: { sampling: {} }, setup: sampling });
+    clients.push(a.client, b.client);
+    assert.deepEqual((await a.client.callTool({ name: 'test_simple_text', arguments: {} })).content, SIMPLE);
+    assert.deepEqual((await b.client.callTool({ name: 'test_simple_text', arguments: {} })).content, SIMPLE);
+    assert.equal((bastion.stderr().match(/"server":"fx"[^\n]*"upstream connected"/g) ?? []).length, 1, 'one process serves both sessions');
+
+    // Alone on the server, a session's call gets its sampling request answered.
+    assert.match(JSON.stringify((await a.client.callTool({ name: 'test_sampling', arguments: { prompt: 'hi' } })).content), /sampled/);
+    // With another session's call in flight too, the request could be for either client: refused.
+    const slow = b.client.callTool({ name: 'test_slow', arguments: { ms: 1500 } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const ambiguous = await a.client.callTool({ name: 'test_sampling', arguments: { prompt: 'hi' } }).then(
+      (result) => JSON.stringify(result),
+      (error: Error) => error.message,
+    );
+    assert.match(ambiguous, /cannot tell which client/);
+    await slow;
+  });
+});
