@@ -29,6 +29,7 @@ export interface ServeSettings {
   readonly allowedOrigins: readonly string[];
   readonly maxBodyBytes: number;
   readonly maxHeaderBytes: number;
+  readonly maxSessions: number;
   readonly sessionIdleTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly replayBuffer: number;
@@ -149,6 +150,7 @@ function compileServe(entry: ServeEntry): ServeSettings {
     allowedOrigins: Object.freeze([...(entry.allowedOrigins ?? LOOPBACK_HOSTNAMES)]),
     maxBodyBytes: entry.maxBodyBytes ?? 4 * 1024 * 1024,
     maxHeaderBytes: entry.maxHeaderBytes ?? 16 * 1024,
+    maxSessions: entry.maxSessions ?? 32,
     sessionIdleTimeoutMs: toMs(entry.sessionIdleTimeout, 30 * 60_000),
     shutdownGraceMs: toMs(entry.shutdownGrace, 10_000),
     replayBuffer: entry.replayBuffer ?? 1000,

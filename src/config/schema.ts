@@ -93,6 +93,14 @@ export const ServeSchema = z
       ),
     maxBodyBytes: byteCount.optional().describe('Largest request body accepted, in bytes. Default 4194304 (4 MiB); larger bodies get 413.'),
     maxHeaderBytes: byteCount.optional().describe('Largest total size of request headers, in bytes. Default 16384; larger headers get 431.'),
+    maxSessions: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'Most sessions kept at once (each may hold its own server processes). At the bound, a new session replaces the least recently used idle one. Default 32.',
+      ),
     sessionIdleTimeout: Duration.optional().describe('A session with no request and no call in flight for this long is ended. Default 30m.'),
     shutdownGrace: Duration.optional().describe('On SIGTERM, how long calls in flight may take to finish before Bastion closes. Default 10s.'),
     pollAfter: Duration.optional().describe(

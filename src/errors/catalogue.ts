@@ -25,6 +25,7 @@ export const ERROR_CATALOGUE = {
   BASTION_BATCH_UNSUPPORTED: { jsonRpc: -32600, http: 400, summary: 'A JSON-RPC batch was sent in a protocol version that has no batches (2025-06-18 and later).' },
   BASTION_SESSION_REQUIRED: { jsonRpc: -32000, http: 400, summary: 'A request other than initialize came without an Mcp-Session-Id header.' },
   BASTION_SESSION_NOT_FOUND: { jsonRpc: -32001, http: 404, summary: 'The Mcp-Session-Id is unknown, or the session ended (DELETE, idle expiry, shutdown): initialize again.' },
+  BASTION_TOO_MANY_SESSIONS: { jsonRpc: -32000, http: 503, summary: 'serve.maxSessions sessions are open and every one has a request in flight.' },
   BASTION_SHUTTING_DOWN: { jsonRpc: -32000, http: 503, summary: 'Bastion is shutting down and takes no new requests.' },
   BASTION_METHOD_NOT_ALLOWED: { jsonRpc: -32000, http: 405, summary: 'An MCP endpoint takes POST, GET and DELETE only.' },
   BASTION_NOT_FOUND: { jsonRpc: -32000, http: 404, summary: 'No MCP endpoint at this path, or no configured server of this name.' },

@@ -99,6 +99,12 @@ describe('bastion serve: the endpoint', () => {
     assert.equal((await errorOf(noSession)).error.data?.code, 'BASTION_SESSION_REQUIRED');
     const put = await fetch(url, { method: 'PUT', headers });
     assert.equal(put.status, 405);
+    const legacy = await post(url, { ...initializeBody(), params: { ...initializeBody().params, protocolVersion: '2025-03-26' } }, { 'mcp-protocol-version': '2025-03-26' });
+    const legacyHeaders = { 'mcp-session-id': legacy.headers.get('mcp-session-id') ?? '', 'mcp-protocol-version': '2025-03-26' };
+    await legacy.body?.cancel();
+    const legacyBatch = await post(url, [{ jsonrpc: '2.0', id: 5, method: 'ping' }, { jsonrpc: '2.0', id: 6, method: 'ping' }], legacyHeaders);
+    assert.equal(legacyBatch.status, 200, 'protocol 2025-03-26 had batches');
+    assert.match(await legacyBatch.text(), /"id":5[\s\S]*"id":6|"id":6[\s\S]*"id":5/);
     const headerBomb = await fetch(url, { method: 'POST', headers: { ...headers, 'x-pad': 'x'.repeat(32 * 1024) }, body: '{}' });
     assert.equal(headerBomb.status, 431);
     assert.equal((await post(url, TOOLS_LIST, headers)).status, 200, 'the server still serves');
@@ -128,6 +134,21 @@ describe('bastion serve: settings and lifecycle', () => {
       const sessionId = await openSession(url);
       await waitFor(() => /idle session expired/.test(bastion.stderr()), 5000, 'the idle session expired');
       assert.equal((await post(url, TOOLS_LIST, { 'mcp-session-id': sessionId })).status, 404);
+    } finally {
+      bastion.stop();
+    }
+  });
+
+  it('keeps at most serve.maxSessions sessions, replacing the least recently used idle one', async () => {
+    const bastion = await startBastionHttp(writeConfig({ mcpServers: {}, serve: { maxSessions: 2 } }));
+    try {
+      const url = new URL('/mcp', bastion.url).href;
+      const first = await openSession(url);
+      const second = await openSession(url);
+      assert.ok((await rpc(url, { jsonrpc: '2.0', id: 9, method: 'ping' }, { 'mcp-session-id': second })).result, 'the second session is used');
+      const third = await openSession(url);
+      assert.equal((await post(url, TOOLS_LIST, { 'mcp-session-id': first })).status, 404, 'the least recently used session made room');
+      for (const id of [second, third]) assert.ok((await rpc(url, TOOLS_LIST, { 'mcp-session-id': id })).result);
     } finally {
       bastion.stop();
     }

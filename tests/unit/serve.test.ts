@@ -14,6 +14,7 @@ describe('serve settings', () => {
       allowedOrigins: ['localhost', '127.0.0.1', '[::1]'],
       maxBodyBytes: 4 * 1024 * 1024,
       maxHeaderBytes: 16 * 1024,
+      maxSessions: 32,
       sessionIdleTimeoutMs: 30 * 60_000,
       shutdownGraceMs: 10_000,
       replayBuffer: 1000,

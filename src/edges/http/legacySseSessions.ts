@@ -10,11 +10,13 @@ import type { Gateway } from '../../gateway/gateway.js';
 import type { Logger } from '../../log/logger.js';
 import { httpError } from './httpError.js';
 import { LegacySseTransport } from './legacySseTransport.js';
+import type { LimitedSession, SessionLimit } from './sessionLimit.js';
 
-interface SseSession {
+interface SseSession extends LimitedSession {
   readonly transport: LegacySseTransport;
   readonly client: ClientSession;
   readonly principal: string;
+  lastSeen: number;
 }
 
 export class LegacySseSessions {
@@ -22,6 +24,7 @@ export class LegacySseSessions {
 
   constructor(
     private readonly gateway: Gateway,
+    private readonly limit: SessionLimit,
     private readonly log: Logger,
   ) {}
 
@@ -33,14 +36,32 @@ export class LegacySseSessions {
 
   /** GET /sse: opens a session and answers with its stream. */
   async open(principal: string): Promise<Response> {
+    if (!this.limit.admit()) {
+      return httpError('BASTION_TOO_MANY_SESSIONS', 'Service unavailable: the session limit is reached and all sessions are busy (serve.maxSessions)', {
+        headers: { 'retry-after': '1' },
+      });
+    }
     const id = randomBytes(24).toString('base64url');
     const transport = new LegacySseTransport(id, `/messages?sessionId=${id}`);
     const client = new ClientSession(this.gateway, this.log, { id });
+    const session: SseSession = {
+      id,
+      transport,
+      client,
+      principal,
+      lastSeen: Date.now(),
+      get busy() {
+        return client.unansweredRequests > 0;
+      },
+      end: () => void transport.close(),
+    };
     transport.onclose = () => {
       this.sessions.delete(id);
+      this.limit.remove(session);
       this.log.info({ session: id, transport: 'sse' }, 'session ended');
     };
-    this.sessions.set(id, { transport, client, principal });
+    this.sessions.set(id, session);
+    this.limit.add(session);
     await client.connect(transport);
     this.log.info({ session: id, transport: 'sse' }, 'session opened');
     return transport.response;
@@ -59,6 +80,7 @@ export class LegacySseSessions {
     } catch {
       return httpError('BASTION_INVALID_REQUEST', 'Invalid Request: the body is JSON but not a JSON-RPC 2.0 message', { status: 400 });
     }
+    session.lastSeen = Date.now();
     session.transport.receive(message);
     return new Response('Accepted', { status: 202 });
   }

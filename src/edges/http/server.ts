@@ -13,6 +13,7 @@ import type { Gateway } from '../../gateway/gateway.js';
 import type { Logger } from '../../log/logger.js';
 import { createApp } from './app.js';
 import { LegacySseSessions } from './legacySseSessions.js';
+import { SessionLimit } from './sessionLimit.js';
 import { StreamableSessions } from './streamableSessions.js';
 
 const DRAIN_POLL_MS = 25;
@@ -44,8 +45,9 @@ export async function startHttpEdge(gateway: Gateway, settings: ServeSettings, l
         'Listen on 127.0.0.1 or ::1 (the default), and reach it through an SSH tunnel or an authenticating reverse proxy.',
     );
   }
-  const streamable = new StreamableSessions(gateway, settings, log);
-  const sse = new LegacySseSessions(gateway, log);
+  const limit = new SessionLimit(settings.maxSessions, log);
+  const streamable = new StreamableSessions(gateway, settings, limit, log);
+  const sse = new LegacySseSessions(gateway, limit, log);
   let stopping = false;
   const app = createApp({ gateway, settings, streamable, sse, log, isStopping: () => stopping });
   const server = createAdaptorServer({ fetch: app.fetch, serverOptions: { maxHeaderSize: settings.maxHeaderBytes } }) as Server;

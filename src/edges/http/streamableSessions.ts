@@ -19,13 +19,14 @@ import type { Gateway } from '../../gateway/gateway.js';
 import type { Logger } from '../../log/logger.js';
 import { SessionEventStore } from './eventStore.js';
 import { httpError } from './httpError.js';
+import type { LimitedSession, SessionLimit } from './sessionLimit.js';
 
 /** The reconnection delay suggested to clients in the SSE `retry` field. */
 const RETRY_INTERVAL_MS = 1000;
 /** Batches were part of Streamable HTTP only in its first revision. */
 const LAST_REVISION_WITH_BATCHES = '2025-03-26';
 
-interface HttpSession {
+interface HttpSession extends LimitedSession {
   readonly transport: WebStandardStreamableHTTPServerTransport;
   readonly client: ClientSession;
   /** The per-server endpoint's server, or undefined for the aggregate endpoint. */
@@ -42,6 +43,7 @@ export class StreamableSessions {
   constructor(
     private readonly gateway: Gateway,
     private readonly settings: ServeSettings,
+    private readonly limit: SessionLimit,
     private readonly log: Logger,
   ) {
     const every = Math.max(1000, Math.min(settings.sessionIdleTimeoutMs / 2, 30_000));
@@ -81,23 +83,39 @@ export class StreamableSessions {
   }
 
   private async create(request: Request, body: { params: { protocolVersion: string } }, server: string | undefined, principal: string): Promise<Response> {
+    if (!this.limit.admit()) {
+      return httpError('BASTION_TOO_MANY_SESSIONS', `Service unavailable: ${this.settings.maxSessions} sessions are open and all are busy (serve.maxSessions)`, {
+        headers: { 'retry-after': '1' },
+      });
+    }
     const id = randomBytes(24).toString('base64url');
     const requested = body.params.protocolVersion;
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      ...(this.settings.replayBuffer > 0 ? { eventStore: new SessionEventStore(this.settings.replayBuffer) } : {}),
+      retryInterval: RETRY_INTERVAL_MS,
+      onsessioninitialized: () => {
+        this.sessions.set(id, session);
+        this.limit.add(session);
+      },
+    });
+    const client = new ClientSession(this.gateway, this.log, { id, server, pollAfterMs: this.settings.pollAfterMs });
     const session: HttpSession = {
-      transport: new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: () => id,
-        ...(this.settings.replayBuffer > 0 ? { eventStore: new SessionEventStore(this.settings.replayBuffer) } : {}),
-        retryInterval: RETRY_INTERVAL_MS,
-        onsessioninitialized: () => void this.sessions.set(id, session),
-      }),
-      client: new ClientSession(this.gateway, this.log, { id, server, pollAfterMs: this.settings.pollAfterMs }),
+      id,
+      transport,
+      client,
       server,
       principal,
       protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION,
       lastSeen: Date.now(),
+      get busy() {
+        return client.unansweredRequests > 0;
+      },
+      end: () => void transport.close(),
     };
-    session.transport.onclose = () => {
+    transport.onclose = () => {
       this.sessions.delete(id);
+      this.limit.remove(session);
       this.log.info({ session: id }, 'session ended');
     };
     await session.client.connect(session.transport);
@@ -111,7 +129,7 @@ export class StreamableSessions {
   private expireIdle(): void {
     const now = Date.now();
     for (const [id, session] of this.sessions) {
-      if (session.client.unansweredRequests > 0 || now - session.lastSeen < this.settings.sessionIdleTimeoutMs) continue;
+      if (session.busy || now - session.lastSeen < this.settings.sessionIdleTimeoutMs) continue;
       this.log.info({ session: id, idleMs: now - session.lastSeen }, 'idle session expired');
       void session.transport.close();
     }
