@@ -119,9 +119,16 @@ describe('bastion serve: sessions over HTTP', () => {
     lastEventId = first.value.id;
     dropped.abort();
 
-    const resumed = await fetch(url, {
-      headers: { accept: 'text/event-stream', 'mcp-protocol-version': PROTOCOL_VERSION, 'last-event-id': lastEventId, ...headers },
-    });
+    // Until the server sees the old connection close, the stream counts as taken (409): a client
+    // waits the retry hint and tries again.
+    const resume = () =>
+      fetch(url, { headers: { accept: 'text/event-stream', 'mcp-protocol-version': PROTOCOL_VERSION, 'last-event-id': lastEventId, ...headers } });
+    let resumed = await resume();
+    for (let attempt = 0; resumed.status === 409 && attempt < 5; attempt++) {
+      await resumed.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      resumed = await resume();
+    }
     assert.equal(resumed.status, 200);
     const progress: number[] = [];
     let result: Record<string, unknown> | undefined;
