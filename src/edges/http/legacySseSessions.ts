@@ -10,28 +10,22 @@ import type { Gateway } from '../../gateway/gateway.js';
 import type { Logger } from '../../log/logger.js';
 import { httpError } from './httpError.js';
 import { LegacySseTransport } from './legacySseTransport.js';
-import type { LimitedSession, SessionLimit } from './sessionLimit.js';
+import { servedSession, SessionTable, type ServedSession } from './servedSessions.js';
+import type { SessionLimit } from './sessionLimit.js';
 
-interface SseSession extends LimitedSession {
+interface SseSession extends ServedSession {
   readonly transport: LegacySseTransport;
-  readonly client: ClientSession;
-  readonly principal: string;
-  lastSeen: number;
 }
 
 export class LegacySseSessions {
-  private readonly sessions = new Map<string, SseSession>();
+  readonly sessions: SessionTable<SseSession>;
 
   constructor(
     private readonly gateway: Gateway,
     private readonly limit: SessionLimit,
     private readonly log: Logger,
-  ) {}
-
-  get unansweredRequests(): number {
-    let count = 0;
-    for (const session of this.sessions.values()) count += session.client.unansweredRequests;
-    return count;
+  ) {
+    this.sessions = new SessionTable(limit);
   }
 
   /** GET /sse: opens a session and answers with its stream. */
@@ -44,24 +38,12 @@ export class LegacySseSessions {
     const id = randomBytes(24).toString('base64url');
     const transport = new LegacySseTransport(id, `/messages?sessionId=${id}`);
     const client = new ClientSession(this.gateway, this.log, { id });
-    const session: SseSession = {
-      id,
-      transport,
-      client,
-      principal,
-      lastSeen: Date.now(),
-      get busy() {
-        return client.unansweredRequests > 0;
-      },
-      end: () => void transport.close(),
-    };
+    const session: SseSession = servedSession(id, client, transport, principal, { transport });
     transport.onclose = () => {
-      this.sessions.delete(id);
-      this.limit.remove(session);
+      this.sessions.remove(session);
       this.log.info({ session: id, transport: 'sse' }, 'session ended');
     };
-    this.sessions.set(id, session);
-    this.limit.add(session);
+    this.sessions.add(session);
     await client.connect(transport);
     this.log.info({ session: id, transport: 'sse' }, 'session opened');
     return transport.response;

@@ -75,7 +75,7 @@ export async function startHttpEdge(gateway: Gateway, settings: ServeSettings, l
       log.info({ reason, graceMs: settings.shutdownGraceMs }, 'stopping: no new requests; letting calls in flight finish');
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
-      const unanswered = () => streamable.unansweredRequests + sse.unansweredRequests;
+      const unanswered = () => streamable.sessions.unansweredRequests + sse.sessions.unansweredRequests;
       const deadline = Date.now() + settings.shutdownGraceMs;
       while (unanswered() > 0 && Date.now() < deadline) await sleep(DRAIN_POLL_MS);
       if (unanswered() > 0) log.warn({ unanswered: unanswered(), graceMs: settings.shutdownGraceMs }, 'requests still in flight after the grace period are cancelled');

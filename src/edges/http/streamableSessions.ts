@@ -19,25 +19,23 @@ import type { Gateway } from '../../gateway/gateway.js';
 import type { Logger } from '../../log/logger.js';
 import { SessionEventStore } from './eventStore.js';
 import { httpError } from './httpError.js';
-import type { LimitedSession, SessionLimit } from './sessionLimit.js';
+import { servedSession, SessionTable, type ServedSession } from './servedSessions.js';
+import type { SessionLimit } from './sessionLimit.js';
 
 /** The reconnection delay suggested to clients in the SSE `retry` field. */
 const RETRY_INTERVAL_MS = 1000;
 /** Batches were part of Streamable HTTP only in its first revision. */
 const LAST_REVISION_WITH_BATCHES = '2025-03-26';
 
-interface HttpSession extends LimitedSession {
+interface HttpSession extends ServedSession {
   readonly transport: WebStandardStreamableHTTPServerTransport;
-  readonly client: ClientSession;
   /** The per-server endpoint's server, or undefined for the aggregate endpoint. */
   readonly server: string | undefined;
-  readonly principal: string;
   readonly protocolVersion: string;
-  lastSeen: number;
 }
 
 export class StreamableSessions {
-  private readonly sessions = new Map<string, HttpSession>();
+  readonly sessions: SessionTable<HttpSession>;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -46,15 +44,10 @@ export class StreamableSessions {
     private readonly limit: SessionLimit,
     private readonly log: Logger,
   ) {
+    this.sessions = new SessionTable(limit);
     const every = Math.max(1000, Math.min(settings.sessionIdleTimeoutMs / 2, 30_000));
     this.sweeper = setInterval(() => this.expireIdle(), every);
     this.sweeper.unref();
-  }
-
-  get unansweredRequests(): number {
-    let count = 0;
-    for (const session of this.sessions.values()) count += session.client.unansweredRequests;
-    return count;
   }
 
   /** Serves one request at /mcp or /servers/<name>/mcp; `body` is the parsed POST body. */
@@ -94,28 +87,16 @@ export class StreamableSessions {
       sessionIdGenerator: () => id,
       ...(this.settings.replayBuffer > 0 ? { eventStore: new SessionEventStore(this.settings.replayBuffer) } : {}),
       retryInterval: RETRY_INTERVAL_MS,
-      onsessioninitialized: () => {
-        this.sessions.set(id, session);
-        this.limit.add(session);
-      },
+      onsessioninitialized: () => this.sessions.add(session),
     });
     const client = new ClientSession(this.gateway, this.log, { id, server, pollAfterMs: this.settings.pollAfterMs });
-    const session: HttpSession = {
-      id,
+    const session: HttpSession = servedSession(id, client, transport, principal, {
       transport,
-      client,
       server,
-      principal,
       protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION,
-      lastSeen: Date.now(),
-      get busy() {
-        return client.unansweredRequests > 0;
-      },
-      end: () => void transport.close(),
-    };
+    });
     transport.onclose = () => {
-      this.sessions.delete(id);
-      this.limit.remove(session);
+      this.sessions.remove(session);
       this.log.info({ session: id }, 'session ended');
     };
     await session.client.connect(session.transport);
@@ -128,9 +109,9 @@ export class StreamableSessions {
 
   private expireIdle(): void {
     const now = Date.now();
-    for (const [id, session] of this.sessions) {
+    for (const session of this.sessions.values()) {
       if (session.busy || now - session.lastSeen < this.settings.sessionIdleTimeoutMs) continue;
-      this.log.info({ session: id, idleMs: now - session.lastSeen }, 'idle session expired');
+      this.log.info({ session: session.id, idleMs: now - session.lastSeen }, 'idle session expired');
       void session.transport.close();
     }
   }
