@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { writeConfig } from '../tests/helpers/bastion.js';
+import { ALLOW_ALL, writeConfig } from '../tests/helpers/bastion.js';
 import { fixtureStdio, startBastionHttp, startFixtureHttp, type Listening } from '../tests/helpers/fixtures.js';
 
 export interface Suite {
@@ -61,9 +61,9 @@ export async function runConformance(report: (line: string) => void = () => unde
   try {
     const fixture = await startFixtureHttp('http');
     started.push(fixture);
-    const overStdio = await startBastionHttp(writeConfig({ mcpServers: { fixture: fixtureStdio() }, serve: { pollAfter: '50ms' } }));
+    const overStdio = await startBastionHttp(writeConfig({ policy: ALLOW_ALL, mcpServers: { fixture: fixtureStdio() }, serve: { pollAfter: '50ms' } }));
     started.push(overStdio);
-    const overHttp = await startBastionHttp(writeConfig({ mcpServers: { fixture: { type: 'streamable-http', url: `${fixture.url}/mcp` } } }));
+    const overHttp = await startBastionHttp(writeConfig({ policy: ALLOW_ALL, mcpServers: { fixture: { type: 'streamable-http', url: `${fixture.url}/mcp` } } }));
     started.push(overHttp);
     const targets: Array<[TargetName, string]> = [
       ['fixture direct', `${fixture.url}/mcp`],

@@ -9,7 +9,9 @@ import { createLogger } from '../log/logger.js';
 import { BASTION_VERSION } from '../version.js';
 import { UnsafeBindError } from '../edges/http/server.js';
 import { runStdio } from './run.js';
+import { runCheck } from './check.js';
 import { runServe } from './serve.js';
+import { listTools, printTools } from './tools.js';
 
 const EXIT_USAGE = 2;
 
@@ -55,13 +57,28 @@ program
 
 program
   .command('check')
-  .description('Validate a config file and print what Bastion would run')
+  .description(
+    'Validate a config file; with JSON lines {"server","tool","arguments"} on stdin, print the decision for each, one JSON line per input line',
+  )
   .requiredOption('-c, --config <file>', 'config file', process.env.BASTION_CONFIG)
-  .action((options: { config: string }) => {
+  .option('--principal <name>', 'decide as this principal', 'anonymous')
+  .action(async (options: { config: string; principal: string }) => {
     const config = loadConfig(options.config);
     for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
     for (const server of config.servers) process.stderr.write(`${server.name}: ${server.transport}, timeout ${server.timeoutMs} ms\n`);
     process.stderr.write(`config ok: ${config.file}\n`);
+    if (!process.stdin.isTTY) await runCheck(config, options.principal, process.stdin, process.stdout);
+  });
+
+program
+  .command('tools')
+  .description('Start the configured servers and list every tool with its tier, decision and reason')
+  .requiredOption('-c, --config <file>', 'config file', process.env.BASTION_CONFIG)
+  .option('--json', 'print JSON instead of a table')
+  .option('--log-level <level>', 'log level on stderr', process.env.BASTION_LOG_LEVEL ?? 'warn')
+  .action(async (options: { config: string; json?: boolean; logLevel: string }) => {
+    const rows = await listTools(loadConfig(options.config), createLogger(options.logLevel));
+    printTools(rows, options.json === true, process.stdout);
   });
 
 try {

@@ -4,6 +4,7 @@
  * Bastion is asked to stop.
  */
 import type { CompiledConfig } from '../config/compile.js';
+import { watchConfig } from '../config/watch.js';
 import { StdioEdgeTransport } from '../edges/stdioTransport.js';
 import { ClientSession } from '../gateway/clientSession.js';
 import { Gateway } from '../gateway/gateway.js';
@@ -12,12 +13,14 @@ import type { Logger } from '../log/logger.js';
 export async function runStdio(config: CompiledConfig, log: Logger): Promise<void> {
   for (const warning of config.warnings) log.warn({ config: config.file }, warning);
   const gateway = new Gateway(config, log);
+  const watcher = watchConfig(config.file, (next) => gateway.reload(next), log);
   const transport = new StdioEdgeTransport();
   let stopping = false;
   const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ reason }, 'stopping');
+    await watcher.close();
     await gateway.close();
     process.exit(0);
   };

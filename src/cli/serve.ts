@@ -4,6 +4,7 @@
  * gracefully on SIGTERM or SIGINT.
  */
 import type { CompiledConfig } from '../config/compile.js';
+import { watchConfig } from '../config/watch.js';
 import { startHttpEdge } from '../edges/http/server.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log/logger.js';
@@ -18,8 +19,9 @@ export async function runServe(config: CompiledConfig, overrides: ServeOverrides
   const settings = { ...config.serve, ...(overrides.host !== undefined ? { host: overrides.host } : {}), ...(overrides.port !== undefined ? { port: overrides.port } : {}) };
   const gateway = new Gateway(config, log);
   const edge = await startHttpEdge(gateway, settings, log);
+  const watcher = watchConfig(config.file, (next) => gateway.reload(next), log);
   const stop = (reason: string) => {
-    void edge.stop(reason).then(() => {
+    void Promise.all([watcher.close(), edge.stop(reason)]).then(() => {
       log.info('stopped');
       process.exit(0);
     });

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import ms from 'ms';
+import { CompiledPolicy } from '../policy/policy.js';
 import { RESERVED_SECTIONS, type RawConfig, type RemoteServerEntry, type ServeEntry, type StdioServerEntry } from './schema.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -19,6 +20,8 @@ interface ServerSpecBase {
   readonly sharing: 'per-session' | 'shared';
   /** Whether tools and prompts are exposed as `<server>__<name>` on the aggregate endpoint. */
   readonly prefix: boolean;
+  /** Where the server's last tool list is saved (under dataDir). */
+  readonly toolSnapshot: string;
 }
 
 /** How `bastion serve` serves HTTP; the CLI's --host and --port override host and port. */
@@ -61,6 +64,7 @@ export interface CompiledConfig {
   readonly servers: readonly ServerSpec[];
   readonly dataDir: string;
   readonly serve: ServeSettings;
+  readonly policy: CompiledPolicy;
   /** Things the operator should know at startup: ignored reserved sections, disabled servers. */
   readonly warnings: readonly string[];
 }
@@ -72,10 +76,11 @@ function toMs(value: number | string | undefined, fallback = DEFAULT_TIMEOUT_MS)
 
 type EntryCommon = Pick<StdioServerEntry, 'timeout' | 'startupTimeout' | 'sharing' | 'prefix'>;
 
-function compileCommon(name: string, entry: EntryCommon, prefixByDefault: boolean): ServerSpecBase {
+function compileCommon(name: string, entry: EntryCommon, prefixByDefault: boolean, dataDir: string): ServerSpecBase {
   const timeoutMs = toMs(entry.timeout);
   return {
     name,
+    toolSnapshot: join(dataDir, 'snapshots', `${name}.tools.json`),
     timeoutMs,
     startupTimeoutMs: toMs(entry.startupTimeout, Math.max(DEFAULT_TIMEOUT_MS, timeoutMs)),
     sharing: entry.sharing ?? 'per-session',
@@ -112,6 +117,10 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
       warnings.push(`${section}: this section is reserved for a feature that has not landed yet; it is ignored`);
     }
   }
+  const dataDirSetting = raw.dataDir ?? context.env.BASTION_DATA_DIR;
+  const dataDir = dataDirSetting
+    ? resolve(configDir, dataDirSetting.replace(/^~(?=$|\/)/, homedir()))
+    : join(homedir(), '.local', 'share', 'bastion');
   const servers: ServerSpec[] = [];
   // One server behind Bastion keeps its own names, so that wrapping a server changes nothing the client sees.
   const prefixByDefault = Object.values(raw.mcpServers).filter((entry) => !entry.disabled).length > 1;
@@ -124,20 +133,17 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
       if (entry.sandbox !== undefined) {
         warnings.push(`mcpServers.${name}.sandbox: reserved for the OS sandbox, which has not landed yet; ignored`);
       }
-      servers.push(Object.freeze(compileStdio(compileCommon(name, entry, prefixByDefault), entry, configDir)));
+      servers.push(Object.freeze(compileStdio(compileCommon(name, entry, prefixByDefault, dataDir), entry, configDir)));
     } else {
-      servers.push(Object.freeze(compileRemote(compileCommon(name, entry, prefixByDefault), entry)));
+      servers.push(Object.freeze(compileRemote(compileCommon(name, entry, prefixByDefault, dataDir), entry)));
     }
   }
-  const dataDirSetting = raw.dataDir ?? context.env.BASTION_DATA_DIR;
-  const dataDir = dataDirSetting
-    ? resolve(configDir, dataDirSetting.replace(/^~(?=$|\/)/, homedir()))
-    : join(homedir(), '.local', 'share', 'bastion');
   return Object.freeze({
     file: context.file,
     servers: Object.freeze(servers),
     dataDir,
     serve: compileServe(raw.serve ?? {}),
+    policy: new CompiledPolicy(raw.policy ?? {}),
     warnings: Object.freeze(warnings),
   });
 }

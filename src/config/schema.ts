@@ -6,6 +6,7 @@
  */
 import ms from 'ms';
 import { z } from 'zod';
+import { PolicySchema } from './policySchema.js';
 
 /** Server names become tool-name prefixes (`<server>__<tool>`): keep them valid under every client's rules. */
 export const SERVER_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*$/;
@@ -136,7 +137,7 @@ export const ConfigSchema = z
       .optional()
       .describe("Bastion's state directory. Default: $BASTION_DATA_DIR, else ~/.local/share/bastion."),
     serve: ServeSchema.optional(),
-    policy: reservedSection('permission tiers and the policy engine'),
+    policy: PolicySchema.optional(),
     admin: reservedSection('the admin API'),
     audit: reservedSection('the audit log'),
     trust: reservedSection('pinned packages and tool definitions'),
@@ -152,4 +153,4 @@ export type RemoteServerEntry = z.infer<typeof RemoteServerSchema>;
 export type ServeEntry = z.infer<typeof ServeSchema>;
 
 /** Sections and server keys that are reserved for issues not yet landed. */
-export const RESERVED_SECTIONS = ['policy', 'admin', 'audit', 'trust'] as const;
+export const RESERVED_SECTIONS = ['admin', 'audit', 'trust'] as const;

@@ -2,7 +2,8 @@
  * The one catalogue of Bastion's local error and denial codes. Each code is stable once released:
  * never reuse or renumber one. `jsonRpc` is the wire code an edge sends for it, and `http` the
  * status the HTTP edge answers with when the error stops a request before any JSON-RPC exchange.
- * docs/errors.md lists the same codes, and a test keeps the two in agreement.
+ * `toolResult` marks refusals of a tool call that reach the model as a tool result (isError: true)
+ * it can act on, rather than as a protocol error. docs/errors.md lists the same codes, and a test keeps the two in agreement.
  */
 export const ERROR_CATALOGUE = {
   BASTION_CONFIG_INVALID: { jsonRpc: -32603, summary: 'The configuration file is missing, unreadable or invalid.' },
@@ -19,6 +20,8 @@ export const ERROR_CATALOGUE = {
   BASTION_CLIENT_CAPABILITY_MISSING: { jsonRpc: -32601, summary: 'An upstream asked the client for something (sampling, elicitation, roots) that the client did not declare.' },
   BASTION_NO_CLIENT: { jsonRpc: -32603, summary: 'An upstream sent a request to the client, but no client session can take it.' },
   BASTION_INTERNAL: { jsonRpc: -32603, summary: 'An unexpected error inside Bastion; the request was not forwarded.' },
+  BASTION_POLICY_DENIED: { jsonRpc: -32003, toolResult: true, summary: 'The policy denied the call. A tool call gets a tool result with isError: true naming the rule.' },
+  BASTION_APPROVAL_REQUIRED: { jsonRpc: -32004, toolResult: true, summary: "The call needs a human's approval and none was given (no approval channel, or it timed out): denied." },
   BASTION_HOST_FORBIDDEN: { jsonRpc: -32000, http: 403, summary: 'The Host header names a host Bastion does not serve (DNS rebinding defence).' },
   BASTION_ORIGIN_FORBIDDEN: { jsonRpc: -32000, http: 403, summary: 'The Origin header names an origin that is not allowed to call Bastion from a browser.' },
   BASTION_BODY_TOO_LARGE: { jsonRpc: -32000, http: 413, summary: 'The request body is larger than serve.maxBodyBytes.' },
@@ -29,6 +32,6 @@ export const ERROR_CATALOGUE = {
   BASTION_SHUTTING_DOWN: { jsonRpc: -32000, http: 503, summary: 'Bastion is shutting down and takes no new requests.' },
   BASTION_METHOD_NOT_ALLOWED: { jsonRpc: -32000, http: 405, summary: 'An MCP endpoint takes POST, GET and DELETE only.' },
   BASTION_NOT_FOUND: { jsonRpc: -32000, http: 404, summary: 'No MCP endpoint at this path, or no configured server of this name.' },
-} as const satisfies Record<string, { jsonRpc: number; http?: number; summary: string }>;
+} as const satisfies Record<string, { jsonRpc: number; http?: number; toolResult?: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

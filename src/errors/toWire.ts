@@ -15,6 +15,15 @@ export function denialToWire(denial: Denial): ProtocolError {
   });
 }
 
+/** A refused tool call as a tool result: the message for the model, the code for programs. */
+export function denialToToolResult(denial: Denial): Record<string, unknown> {
+  return {
+    content: [{ type: 'text', text: denial.detail }],
+    isError: true,
+    _meta: { 'bastion/denial': { code: denial.code, ...(denial.rule ? { rule: denial.rule } : {}) } },
+  };
+}
+
 export function errorToWire(error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
   if (error instanceof BastionError) return new ProtocolError(error.jsonRpcCode, error.message, error.toWireData());

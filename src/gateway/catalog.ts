@@ -14,6 +14,8 @@ import { namespacedName } from './naming.js';
 export interface NamedRoute {
   readonly server: string;
   readonly name: string;
+  /** The item as the server listed it. */
+  readonly definition: JsonObject;
 }
 
 interface TemplateRoute {
@@ -72,7 +74,7 @@ export class Catalog {
           this.reportCollision(exposed, owner.server, server);
           continue;
         }
-        routes.set(exposed, { server, name: item.name });
+        routes.set(exposed, { server, name: item.name, definition: item });
         merged.push({ ...item, name: exposed });
       }
     }
@@ -123,6 +125,11 @@ export class Catalog {
     if (this.reportedCollisions.has(key)) return;
     this.reportedCollisions.add(key);
     this.log.warn({ exposed, kept, dropped }, 'name or URI offered by two servers: the first in config order serves it');
+  }
+
+  /** The route of a tool name from the last listing, without listing again. */
+  knownTool(exposed: string): NamedRoute | undefined {
+    return this.toolRoutes.get(exposed);
   }
 
   async resolveTool(exposed: string): Promise<NamedRoute | undefined> {

@@ -15,7 +15,8 @@ import {
   type Transport,
 } from '@modelcontextprotocol/server';
 import { BastionError } from '../errors/bastionError.js';
-import { denialToWire, errorToWire } from '../errors/toWire.js';
+import { ERROR_CATALOGUE } from '../errors/catalogue.js';
+import { denialToToolResult, denialToWire, errorToWire } from '../errors/toWire.js';
 import type { Logger } from '../log/logger.js';
 import type { CallContext } from '../pipeline/context.js';
 import { passthroughResult, type JsonObject } from '../upstream/passthrough.js';
@@ -31,6 +32,9 @@ export interface ClientSessionOptions {
   /** SSE polling: close a call's response stream after this long, where the client can resume. 0 = never. */
   readonly pollAfterMs?: number;
 }
+
+/** Until authentication lands, every caller is the same principal. */
+const ANONYMOUS = 'anonymous';
 
 /** A human may take long to answer an elicitation: the upstream's own timeout governs, not Bastion's. */
 const NO_TIMEOUT = 2_147_483_647;
@@ -129,7 +133,7 @@ export class ClientSession implements ClientSessionHandle {
       method: request.method,
       params: request.params as JsonObject | undefined,
       requestId: request.id,
-      caller: { sessionId: this.id, clientName: clientInfo?.name, clientVersion: clientInfo?.version },
+      caller: { sessionId: this.id, principal: ANONYMOUS, clientName: clientInfo?.name, clientVersion: clientInfo?.version },
       view: scope,
       signal: AbortSignal.any([sdk.mcpReq.signal, scope.signal]),
       notify: (method, params) => sdk.mcpReq.notify({ method, params } as never),
@@ -149,7 +153,12 @@ export class ClientSession implements ClientSessionHandle {
     } finally {
       clearTimeout(poll);
     }
-    if (ctx.denial) throw denialToWire(ctx.denial);
+    if (ctx.denial) {
+      // A policy refusal of a tool call is a result the model can read and act on.
+      const entry = ERROR_CATALOGUE[ctx.denial.code];
+      if (ctx.method === 'tools/call' && 'toolResult' in entry && entry.toolResult) return denialToToolResult(ctx.denial);
+      throw denialToWire(ctx.denial);
+    }
     if (!ctx.result) throw errorToWire(new Error(`no result for ${ctx.method}`));
     return ctx.result;
   }

@@ -10,14 +10,17 @@ import type { Logger } from '../log/logger.js';
 import type { CallContext } from '../pipeline/context.js';
 import { buildPipeline, type Pipeline } from '../pipeline/pipeline.js';
 import { forwardStage } from '../pipeline/stages/forward.js';
+import { policyStage, type PolicySource } from '../pipeline/stages/policy.js';
+import type { CompiledPolicy } from '../policy/policy.js';
 import { routeStage } from '../pipeline/stages/route.js';
 import { SessionScope, type ClientSessionHandle } from './sessionScope.js';
 import { SharedUpstreams } from './sharedUpstreams.js';
 
 export type { ClientSessionHandle } from './sessionScope.js';
 
-export class Gateway {
+export class Gateway implements PolicySource {
   readonly pipeline: Pipeline;
+  private policy: CompiledPolicy;
   private readonly shared: SharedUpstreams;
   private readonly scopes = new Set<SessionScope>();
 
@@ -26,13 +29,26 @@ export class Gateway {
     private readonly log: Logger,
   ) {
     this.shared = new SharedUpstreams(log);
+    this.policy = config.policy;
     this.pipeline = buildPipeline({
       onRequest: [],
-      onCall: [routeStage()],
+      onCall: [routeStage(), policyStage(this, log)],
       onResult: [],
       onComplete: [],
       terminal: forwardStage(),
     });
+  }
+
+  /** The policy in force; calls read it once, so a reload never changes a call half-way. */
+  get current(): CompiledPolicy {
+    return this.policy;
+  }
+
+  /** Applies a reloaded config's policy to new calls. Server changes need a restart. */
+  reload(config: CompiledConfig): void {
+    this.policy = config.policy;
+    const before = JSON.stringify(this.config.servers);
+    if (JSON.stringify(config.servers) !== before) this.log.warn('config reload: server changes take effect after a restart; the new policy applies now');
   }
 
   /** Whether a server of this name is configured (and enabled). */

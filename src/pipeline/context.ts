@@ -6,6 +6,7 @@ import type { RequestId } from '@modelcontextprotocol/server';
 import type { BastionError } from '../errors/bastionError.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { Catalog } from '../gateway/catalog.js';
+import type { PolicyDecision } from '../policy/policy.js';
 import type { Upstream } from '../upstream/upstream.js';
 
 /**
@@ -26,6 +27,8 @@ export interface SessionView {
 /** Who is calling: filled by the edge from the downstream session. */
 export interface Caller {
   readonly sessionId: string;
+  /** Who is authenticated; "anonymous" until authentication is configured. */
+  readonly principal: string;
   readonly clientName: string | undefined;
   readonly clientVersion: string | undefined;
 }
@@ -42,6 +45,8 @@ export interface Target {
   readonly server: string;
   /** The upstream's own name of the tool or prompt (not namespaced), when the method has one. */
   readonly name?: string;
+  /** The tool or prompt as the server listed it. */
+  readonly definition?: Record<string, unknown>;
   /** The params to send upstream (names rewritten to the upstream's own). */
   readonly params: Record<string, unknown> | undefined;
 }
@@ -66,6 +71,8 @@ export interface CallContext {
   readonly startedAt: number;
   /** Written by the route stage. */
   target?: Target;
+  /** Written by the policy stage for tool calls. */
+  policy?: PolicyDecision;
   /** Written by the forward stage (or a stage answering itself). */
   result?: Record<string, unknown>;
   /** Written by any stage that refuses; stops the chain. */

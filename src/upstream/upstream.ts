@@ -23,6 +23,7 @@ import { BastionError } from '../errors/bastionError.js';
 import type { Logger } from '../log/logger.js';
 import { BASTION_NAME, BASTION_VERSION } from '../version.js';
 import { passthroughResult, type JsonObject } from './passthrough.js';
+import { saveToolSnapshot } from './toolSnapshot.js';
 import { transportAttempts, type TransportKind } from './transports.js';
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'restarting' | 'closed';
@@ -285,6 +286,16 @@ export class Upstream {
   }
 
   private async fetchAll(method: string, kind: ListKind): Promise<unknown[]> {
+    const items = await this.fetchPages(method, kind);
+    if (kind === 'tools') {
+      saveToolSnapshot(this.spec.toolSnapshot, this.name, items).catch((error: Error) => {
+        this.log.debug({ file: this.spec.toolSnapshot, error: error.message }, 'could not save the tool snapshot');
+      });
+    }
+    return items;
+  }
+
+  private async fetchPages(method: string, kind: ListKind): Promise<unknown[]> {
     const items: unknown[] = [];
     const seenCursors = new Set<string>();
     let cursor: string | undefined;

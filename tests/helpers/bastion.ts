@@ -19,6 +19,9 @@ export interface Started {
   close: () => Promise<void>;
 }
 
+/** A policy that allows every call: for the tests of transport and forwarding, which are not about policy. */
+export const ALLOW_ALL = { defaults: { read: 'allow', write: 'allow', execute: 'allow', unknown: 'allow' } } as const;
+
 export function writeConfig(config: unknown, name = 'bastion.yaml'): string {
   const dir = mkdtempSync(join(tmpdir(), 'bastion-test-'));
   const file = join(dir, name);
@@ -34,7 +37,7 @@ export async function startBastion(
     command: process.execPath,
     args: [BASTION_BIN, 'run', '--config', configFile],
     cwd: REPO_ROOT,
-    env: { ...(process.env as Record<string, string>), BASTION_LOG_LEVEL: 'debug', ...options.env },
+    env: { ...(process.env as Record<string, string>), BASTION_LOG_LEVEL: 'debug', BASTION_DATA_DIR: mkdtempSync(join(tmpdir(), 'bastion-data-')), ...options.env },
     stderr: 'pipe',
   });
   let stderr = '';

@@ -57,5 +57,8 @@ export function startFixtureHttp(mode: 'http' | 'sse'): Promise<Listening> {
 
 /** Starts `bastion serve` on a free loopback port. */
 export function startBastionHttp(configFile: string, extraArgs: readonly string[] = []): Promise<Listening> {
-  return startListening([BASTION_BIN, 'serve', '--config', configFile, '--port', '0', ...extraArgs], 'bastion serve', { BASTION_LOG_LEVEL: 'debug' });
+  return startListening([BASTION_BIN, 'serve', '--config', configFile, '--port', '0', ...extraArgs], 'bastion serve', {
+    BASTION_LOG_LEVEL: 'debug',
+    BASTION_DATA_DIR: mkdtempSync(join(tmpdir(), 'bastion-data-')),
+  });
 }

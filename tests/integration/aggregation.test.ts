@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
-import { startBastion, writeConfig, type Started } from '../helpers/bastion.js';
+import { startBastion, ALLOW_ALL, writeConfig, type Started } from '../helpers/bastion.js';
 import { fixtureStdio, realServers, startFixtureHttp } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -25,6 +25,7 @@ describe('aggregation through bastion run', () => {
     const real = realServers();
     dir = real.dir;
     const config = writeConfig({
+      policy: ALLOW_ALL,
       mcpServers: {
         ...real.servers,
         fx: fixtureStdio(),

@@ -8,13 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { startBastion, writeConfig, type Started } from '../helpers/bastion.js';
+import { startBastion, ALLOW_ALL, writeConfig, type Started } from '../helpers/bastion.js';
 import { fixtureStdio } from '../helpers/fixtures.js';
 import { BASTION_BIN, REPO_ROOT } from '../helpers/paths.js';
 
 describe('bad input on stdin', () => {
   it('answers a malformed line with -32700, an invalid message with -32600, and keeps serving', async () => {
-    const config = writeConfig({ mcpServers: { fx: fixtureStdio() } });
+    const config = writeConfig({ policy: ALLOW_ALL, mcpServers: { fx: fixtureStdio() } });
     const child = spawn(process.execPath, [BASTION_BIN, 'run', '--config', config], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const replies: Array<Record<string, unknown>> = [];
     const stdoutLines: string[] = [];
@@ -60,7 +60,7 @@ describe('bad input on stdin', () => {
 describe('unknown names', () => {
   let bastion: Started;
   before(async () => {
-    bastion = await startBastion(writeConfig({ mcpServers: { fx: fixtureStdio() } }));
+    bastion = await startBastion(writeConfig({ policy: ALLOW_ALL, mcpServers: { fx: fixtureStdio() } }));
   });
   after(async () => {
     await bastion?.close();

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
-import { startBastion, writeConfig, type Started } from '../helpers/bastion.js';
+import { startBastion, ALLOW_ALL, writeConfig, type Started } from '../helpers/bastion.js';
 import { fixtureStdio, realServers } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -16,7 +16,7 @@ describe('server-to-client requests, progress and cancellation', () => {
   const seen: { sampling: unknown[]; elicitation: unknown[]; roots: number } = { sampling: [], elicitation: [], roots: 0 };
 
   before(async () => {
-    const config = writeConfig({ mcpServers: { everything: realServers().servers.everything, fx: fixtureStdio() } });
+    const config = writeConfig({ policy: ALLOW_ALL, mcpServers: { everything: realServers().servers.everything, fx: fixtureStdio() } });
     bastion = await startBastion(config, {
       capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
       setup: (sdkClient) => {
@@ -115,7 +115,7 @@ describe('capabilities the client did not declare', () => {
   let bastion: Started;
 
   before(async () => {
-    const config = writeConfig({ mcpServers: { fx: fixtureStdio(), everything: realServers().servers.everything } });
+    const config = writeConfig({ policy: ALLOW_ALL, mcpServers: { fx: fixtureStdio(), everything: realServers().servers.everything } });
     bastion = await startBastion(config, { capabilities: {} });
   });
 

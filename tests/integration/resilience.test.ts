@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { startBastion, writeConfig, type Started } from '../helpers/bastion.js';
+import { startBastion, ALLOW_ALL, writeConfig, type Started } from '../helpers/bastion.js';
 import { fixtureStdio } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -16,6 +16,7 @@ describe('upstream failures', () => {
 
   before(async () => {
     const config = writeConfig({
+      policy: ALLOW_ALL,
       mcpServers: {
         crashy: fixtureStdio(),
         slow: fixtureStdio({}, { timeout: '1s' }),

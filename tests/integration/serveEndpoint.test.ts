@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { writeConfig } from '../helpers/bastion.js';
+import { ALLOW_ALL, writeConfig } from '../helpers/bastion.js';
 import { fixtureStdio, startBastionHttp, type Listening } from '../helpers/fixtures.js';
 import { initializeBody, openSession, post, PROTOCOL_VERSION, rawRequest, rpc } from '../helpers/http.js';
 import { BASTION_BIN } from '../helpers/paths.js';
@@ -27,7 +27,7 @@ describe('bastion serve: the endpoint', () => {
   let url: string;
 
   before(async () => {
-    bastion = await startBastionHttp(writeConfig({ mcpServers: { fx: fixtureStdio() } }));
+    bastion = await startBastionHttp(writeConfig({ policy: ALLOW_ALL, mcpServers: { fx: fixtureStdio() } }));
     url = new URL('/mcp', bastion.url).href;
   });
 
@@ -124,7 +124,7 @@ describe('bastion serve: the endpoint', () => {
 
 describe('bastion serve: settings and lifecycle', () => {
   it('expires idle sessions and honours a configured Origin allowlist', async () => {
-    const bastion = await startBastionHttp(writeConfig({ mcpServers: { fx: fixtureStdio() }, serve: { sessionIdleTimeout: '1s', allowedOrigins: ['app.example.com'] } }));
+    const bastion = await startBastionHttp(writeConfig({ policy: ALLOW_ALL, mcpServers: { fx: fixtureStdio() }, serve: { sessionIdleTimeout: '1s', allowedOrigins: ['app.example.com'] } }));
     try {
       const url = new URL('/mcp', bastion.url).href;
       const allowed = await post(url, initializeBody(), { origin: 'https://app.example.com' });
@@ -140,7 +140,7 @@ describe('bastion serve: settings and lifecycle', () => {
   });
 
   it('keeps at most serve.maxSessions sessions, replacing the least recently used idle one', async () => {
-    const bastion = await startBastionHttp(writeConfig({ mcpServers: {}, serve: { maxSessions: 2 } }));
+    const bastion = await startBastionHttp(writeConfig({ policy: ALLOW_ALL, mcpServers: {}, serve: { maxSessions: 2 } }));
     try {
       const url = new URL('/mcp', bastion.url).href;
       const first = await openSession(url);
@@ -155,7 +155,7 @@ describe('bastion serve: settings and lifecycle', () => {
   });
 
   it('refuses to listen on a non-loopback address while no authentication is configured', () => {
-    const result = spawnSync(process.execPath, [BASTION_BIN, 'serve', '--config', writeConfig({ mcpServers: {} }), '--host', '0.0.0.0', '--port', '0'], {
+    const result = spawnSync(process.execPath, [BASTION_BIN, 'serve', '--config', writeConfig({ policy: ALLOW_ALL, mcpServers: {} }), '--host', '0.0.0.0', '--port', '0'], {
       encoding: 'utf8',
       timeout: 15_000,
     });
@@ -164,7 +164,7 @@ describe('bastion serve: settings and lifecycle', () => {
   });
 
   it('on SIGTERM, stops taking requests, lets a call in flight finish, then exits 0', async () => {
-    const bastion = await startBastionHttp(writeConfig({ mcpServers: { fx: fixtureStdio() }, serve: { shutdownGrace: '10s' } }));
+    const bastion = await startBastionHttp(writeConfig({ policy: ALLOW_ALL, mcpServers: { fx: fixtureStdio() }, serve: { shutdownGrace: '10s' } }));
     const client = new Client({ name: 'shutdown-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bastion.url)));
     await client.listTools();

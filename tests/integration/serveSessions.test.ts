@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, SSEClientTransport, StreamableHTTPClientTransport, type ClientCapabilities } from '@modelcontextprotocol/client';
-import { writeConfig } from '../helpers/bastion.js';
+import { ALLOW_ALL, writeConfig } from '../helpers/bastion.js';
 import { fixtureStdio, realServers, startBastionHttp, type Listening } from '../helpers/fixtures.js';
 import { messageOf, openSession, post, PROTOCOL_VERSION, sseEvents } from '../helpers/http.js';
 
@@ -25,7 +25,7 @@ describe('bastion serve: sessions over HTTP', () => {
   const clients: Client[] = [];
 
   before(async () => {
-    bastion = await startBastionHttp(writeConfig({ mcpServers: { fx: fixtureStdio(), memory: realServers().servers.memory } }));
+    bastion = await startBastionHttp(writeConfig({ policy: ALLOW_ALL, mcpServers: { fx: fixtureStdio(), memory: realServers().servers.memory } }));
   });
 
   after(async () => {
@@ -152,7 +152,7 @@ describe('bastion serve: a server shared by every session (sharing: shared)', ()
   const clients: Client[] = [];
 
   before(async () => {
-    bastion = await startBastionHttp(writeConfig({ mcpServers: { fx: fixtureStdio({}, { sharing: 'shared' }) } }));
+    bastion = await startBastionHttp(writeConfig({ policy: ALLOW_ALL, mcpServers: { fx: fixtureStdio({}, { sharing: 'shared' }) } }));
   });
 
   after(async () => {

@@ -14,7 +14,7 @@ function context(): CallContext {
     method: 'tools/call',
     params: { name: 'x' },
     requestId: 1,
-    caller: { sessionId: 's', clientName: undefined, clientVersion: undefined },
+    caller: { sessionId: 's', principal: 'anonymous', clientName: undefined, clientVersion: undefined },
     view: noView,
     signal: new AbortController().signal,
     notify: async () => undefined,

@@ -42,7 +42,7 @@ async function resolve(catalog: Catalog, ctx: CallContext): Promise<Resolution> 
           ? { code: 'BASTION_UNKNOWN_TOOL', detail: `Unknown tool: ${exposed}. Call a tool by the name tools/list shows` }
           : { code: 'BASTION_UNKNOWN_PROMPT', detail: `Unknown prompt: ${exposed}. Get a prompt by the name prompts/list shows` };
       }
-      return { server: route.server, name: route.name, params: { ...params, name: route.name } };
+      return { server: route.server, name: route.name, definition: route.definition, params: { ...params, name: route.name } };
     }
     case 'resources/read':
     case 'resources/subscribe':

@@ -1,0 +1,65 @@
+/**
+ * On call: the policy decides every tool call allow, ask or deny, from the tool's tier and the
+ * rules. A denial names what was blocked, why, and the rule; `ask` waits for a human, and until an
+ * approval channel exists it is answered by deny, saying that approval was needed. On tools/list,
+ * tools that every call would deny are taken out, so that the model never sees them.
+ */
+import type { Logger } from '../../log/logger.js';
+import type { CompiledPolicy, PolicyDecision } from '../../policy/policy.js';
+import type { ToolDefinition } from '../../policy/tiers.js';
+import type { Stage } from '../compose.js';
+import type { CallContext, Denial } from '../context.js';
+
+/** Where the stage reads the policy in force; a reload replaces it between calls, never during one. */
+export interface PolicySource {
+  readonly current: CompiledPolicy;
+}
+
+export function policyStage(source: PolicySource, log: Logger): Stage {
+  return async function policy(ctx, next) {
+    const current = source.current;
+    if (ctx.method === 'tools/list') {
+      await next();
+      hideDenied(ctx, current);
+      return;
+    }
+    if (ctx.method !== 'tools/call' || !ctx.target?.name) return next();
+    const decision = await current.decide({
+      server: ctx.target.server,
+      tool: ctx.target.name,
+      arguments: ctx.target.params?.arguments as Record<string, unknown> | undefined,
+      principal: ctx.caller.principal,
+      definition: ctx.target.definition as ToolDefinition | undefined,
+    });
+    ctx.policy = decision;
+    if (decision.shadow.length > 0 || decision.errors.length > 0) {
+      log.info({ server: ctx.target.server, tool: ctx.target.name, decision: decision.decision, shadow: decision.shadow, ruleErrors: decision.errors }, 'policy: shadow rules matched or rules failed');
+    }
+    if (decision.decision === 'allow') return next();
+    ctx.denial = denialOf(ctx, decision);
+  };
+}
+
+function denialOf(ctx: CallContext, decision: PolicyDecision): Denial {
+  const tool = String(ctx.params?.name);
+  const why = decision.ruleReason ?? (decision.rule ? `rule ${decision.rule} matched` : `the default for ${decision.tier} tools is ${decision.decision}`);
+  const rule = decision.rule ?? `default:${decision.tier}`;
+  if (decision.decision === 'ask') {
+    return {
+      code: 'BASTION_APPROVAL_REQUIRED',
+      detail: `Bastion blocked the call to ${tool} (a ${decision.tier} tool): it needs a human's approval (${why}), and no approval channel is configured, so it was denied. Rule: ${rule}.`,
+      rule,
+    };
+  }
+  return { code: 'BASTION_POLICY_DENIED', detail: `Bastion blocked the call to ${tool} (a ${decision.tier} tool): ${why}. Rule: ${rule}.`, rule };
+}
+
+function hideDenied(ctx: CallContext, current: CompiledPolicy): void {
+  const tools = ctx.result?.tools;
+  if (!current.hideDenied || !Array.isArray(tools)) return;
+  const visible = tools.filter((tool: { name?: unknown }) => {
+    const route = typeof tool.name === 'string' ? ctx.view.catalog.knownTool(tool.name) : undefined;
+    return !route || !current.hides(route.server, route.name, route.definition as unknown as ToolDefinition);
+  });
+  if (visible.length !== tools.length) ctx.result = { ...ctx.result, tools: visible };
+}

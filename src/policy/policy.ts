@@ -1,0 +1,198 @@
+/**
+ * The compiled policy: it classifies tools and decides calls. Rules that match a call decide it,
+ * deny over ask over allow; with none, the tier's default does. Shadow rules are evaluated and
+ * reported but never decide. A rule that fails to evaluate denies, and the failure is counted.
+ * A compiled policy is immutable; a reload builds a new one.
+ */
+import picomatch from 'picomatch';
+import type { RawPolicy, RawRule } from '../config/policySchema.js';
+import { compileCondition, type Arguments, type Condition } from './conditions.js';
+import { inferTier, type Classification, type Tier, type ToolDefinition } from './tiers.js';
+import { systemLookup, type Lookup } from './urlAllowed.js';
+
+export type PolicyVerdict = 'allow' | 'ask' | 'deny';
+
+const PRECEDENCE: Record<PolicyVerdict, number> = { allow: 0, ask: 1, deny: 2 };
+const DEFAULTS: Record<Tier, PolicyVerdict> = { read: 'allow', write: 'ask', execute: 'ask', unknown: 'ask' };
+
+export interface ToolCall {
+  readonly server: string;
+  readonly tool: string;
+  readonly arguments: Arguments;
+  readonly principal: string;
+  /** The tool as the server listed it, when known; without it the tier comes from config and name. */
+  readonly definition?: ToolDefinition | undefined;
+}
+
+export interface PolicyDecision {
+  readonly decision: PolicyVerdict;
+  readonly tier: Tier;
+  readonly destructive: boolean;
+  /** The rule that decided, or null when the tier's default did. */
+  readonly rule: string | null;
+  /** The deciding rule's own words for a denial, if it has some. */
+  readonly ruleReason: string | undefined;
+  readonly reasons: readonly string[];
+  /** Shadow rules that matched, with what they would have decided. */
+  readonly shadow: ReadonlyArray<{ readonly rule: string; readonly decision: PolicyVerdict }>;
+  /** Rules that failed to evaluate (each denied). */
+  readonly errors: readonly string[];
+}
+
+interface CompiledRule {
+  readonly id: string;
+  readonly decision: PolicyVerdict;
+  readonly shadow: boolean;
+  readonly reason: string | undefined;
+  readonly server: ((name: string) => boolean) | undefined;
+  readonly tool: ((name: string) => boolean) | undefined;
+  readonly tiers: ReadonlySet<Tier> | undefined;
+  readonly principal: ((name: string) => boolean) | undefined;
+  readonly conditions: readonly Condition[];
+}
+
+interface ExplicitTier {
+  readonly matches: (key: string) => boolean;
+  readonly pattern: string;
+  readonly tier: Tier;
+  readonly destructive: boolean;
+}
+
+const glob = (pattern: string | undefined) => (pattern === undefined ? undefined : picomatch(pattern, { dot: true }));
+
+function compileRule(rule: RawRule, lookup: Lookup): CompiledRule {
+  return {
+    id: rule.id,
+    decision: rule.decision,
+    shadow: rule.mode === 'shadow',
+    reason: rule.reason,
+    server: glob(rule.server),
+    tool: glob(rule.tool),
+    tiers: rule.tier === undefined ? undefined : new Set(Array.isArray(rule.tier) ? rule.tier : [rule.tier]),
+    principal: glob(rule.principal),
+    conditions: (rule.arguments ?? []).map((condition) => compileCondition(condition, lookup)),
+  };
+}
+
+export interface PolicyOptions {
+  /** DNS lookup for URL rules; tests inject one. */
+  readonly lookup?: Lookup;
+}
+
+export class CompiledPolicy {
+  readonly hideDenied: boolean;
+  private readonly defaults: Readonly<Record<Tier, PolicyVerdict>>;
+  private readonly rules: readonly CompiledRule[];
+  private readonly explicitTiers: readonly ExplicitTier[];
+  private readonly classified = new WeakMap<object, Map<string, Classification>>();
+  /** Rule evaluation failures since this policy was compiled. */
+  evaluationErrors = 0;
+
+  constructor(raw: RawPolicy = {}, options: PolicyOptions = {}) {
+    const lookup = options.lookup ?? systemLookup;
+    this.defaults = Object.freeze({ ...DEFAULTS, ...raw.defaults });
+    this.hideDenied = raw.hideDenied ?? true;
+    this.rules = Object.freeze((raw.rules ?? []).map((rule) => compileRule(rule, lookup)));
+    this.explicitTiers = Object.freeze(
+      Object.entries(raw.tiers ?? {}).map(([pattern, value]) => ({
+        pattern,
+        matches: picomatch(pattern, { dot: true }),
+        tier: typeof value === 'string' ? value : value.tier,
+        destructive: typeof value === 'string' ? false : (value.destructive ?? false),
+      })),
+    );
+  }
+
+  /** The tier of a tool: the config's, else inferred. Cached per listed definition. */
+  classify(server: string, tool: string, definition?: ToolDefinition): Classification {
+    const explicit = this.explicitTiers.find((entry) => entry.matches(`${server}/${tool}`));
+    if (explicit) return { tier: explicit.tier, destructive: explicit.destructive, reasons: [`config: policy.tiers["${explicit.pattern}"] is ${explicit.tier}`] };
+    if (!definition) return inferTier({ name: tool });
+    let perServer = this.classified.get(definition);
+    if (!perServer) this.classified.set(definition, (perServer = new Map()));
+    let classification = perServer.get(server);
+    if (!classification) perServer.set(server, (classification = inferTier(definition)));
+    return classification;
+  }
+
+  private appliesTo(rule: CompiledRule, call: ToolCall, tier: Tier): boolean {
+    return (
+      (!rule.server || rule.server(call.server)) &&
+      (!rule.tool || rule.tool(call.tool)) &&
+      (!rule.tiers || rule.tiers.has(tier)) &&
+      (!rule.principal || rule.principal(call.principal))
+    );
+  }
+
+  async decide(call: ToolCall): Promise<PolicyDecision> {
+    const { tier, destructive, reasons: tierReasons } = this.classify(call.server, call.tool, call.definition);
+    const reasons = [`tier ${tier}${destructive ? ' (destructive)' : ''}: ${tierReasons.join('; ')}`];
+    const shadow: Array<{ rule: string; decision: PolicyVerdict }> = [];
+    const errors: string[] = [];
+    let winner: CompiledRule | undefined;
+    for (const rule of this.rules) {
+      if (!this.appliesTo(rule, call, tier)) continue;
+      let matched: boolean;
+      let decision = rule.decision;
+      try {
+        matched = await this.conditionsHold(rule, call.arguments);
+      } catch (error) {
+        // Fail closed: a rule that cannot be evaluated denies.
+        this.evaluationErrors++;
+        errors.push(rule.id);
+        reasons.push(`rule ${rule.id} could not be evaluated (${(error as Error).message}): deny`);
+        matched = true;
+        decision = 'deny';
+      }
+      if (!matched) continue;
+      if (rule.shadow) {
+        shadow.push({ rule: rule.id, decision });
+        reasons.push(`shadow rule ${rule.id} would ${decision} (not enforced)`);
+        continue;
+      }
+      if (!winner || PRECEDENCE[decision] > PRECEDENCE[winner.decision]) winner = decision === rule.decision ? rule : { ...rule, decision };
+    }
+    if (winner) {
+      reasons.push(`rule ${winner.id}: ${winner.decision}${winner.reason ? ` (${winner.reason})` : ''}`);
+      return { decision: winner.decision, tier, destructive, rule: winner.id, ruleReason: winner.reason, reasons, shadow, errors };
+    }
+    const decision = this.defaults[tier];
+    reasons.push(`no rule matched: the default for ${tier} is ${decision}`);
+    return { decision, tier, destructive, rule: null, ruleReason: undefined, reasons, shadow, errors };
+  }
+
+  private async conditionsHold(rule: CompiledRule, args: Arguments): Promise<boolean> {
+    for (const condition of rule.conditions) if (!(await condition.holds(args))) return false;
+    return true;
+  }
+
+  /**
+   * What the policy says of a tool before any arguments are known: the decision of the rules
+   * that need no arguments (or the default), and whether rules on arguments may change it.
+   */
+  toolVerdict(server: string, tool: string, definition?: ToolDefinition): { decision: PolicyVerdict; tier: Tier; destructive: boolean; rule: string | null; reason: string; dependsOnArguments: boolean } {
+    const { tier, destructive } = this.classify(server, tool, definition);
+    const call: ToolCall = { server, tool, arguments: undefined, principal: '*', definition };
+    let winner: CompiledRule | undefined;
+    let dependsOnArguments = false;
+    for (const rule of this.rules) {
+      if (rule.shadow || !this.appliesTo(rule, call, tier)) continue;
+      if (rule.principal || rule.conditions.length > 0) {
+        dependsOnArguments = true;
+        continue;
+      }
+      if (!winner || PRECEDENCE[rule.decision] > PRECEDENCE[winner.decision]) winner = rule;
+    }
+    const decision = winner?.decision ?? this.defaults[tier];
+    const reason = winner ? `rule ${winner.id}` : `default for ${tier}`;
+    return { decision, tier, destructive, rule: winner?.id ?? null, reason, dependsOnArguments };
+  }
+
+  /** A tool every call of which is denied: hidden from tools/list when hideDenied is on. */
+  hides(server: string, tool: string, definition?: ToolDefinition): boolean {
+    if (!this.hideDenied) return false;
+    const verdict = this.toolVerdict(server, tool, definition);
+    // A rule's deny outranks everything; a default deny yields to rules that may allow.
+    return verdict.decision === 'deny' && (verdict.rule !== null || !verdict.dependsOnArguments);
+  }
+}
