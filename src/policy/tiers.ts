@@ -53,11 +53,20 @@ function words(text: string): string[] {
     .filter(Boolean);
 }
 
-function verbTier(word: string): Tier | undefined {
+function exactVerbTier(word: string): Tier | undefined {
   if (EXECUTE_VERBS.has(word)) return 'execute';
   if (WRITE_VERBS.has(word)) return 'write';
   if (READ_VERBS.has(word)) return 'read';
   return undefined;
+}
+
+/** Descriptions say what a tool does in the third person: "Lists", "Searches", "Creates". */
+function verbTier(word: string): Tier | undefined {
+  return (
+    exactVerbTier(word) ??
+    (word.endsWith('es') ? exactVerbTier(word.slice(0, -2)) : undefined) ??
+    (word.endsWith('s') ? exactVerbTier(word.slice(0, -1)) : undefined)
+  );
 }
 
 /** The higher of two tiers; `unknown` stays unknown unless raised to execute. */

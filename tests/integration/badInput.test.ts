@@ -129,11 +129,11 @@ describe('bad config files', () => {
 
   it('accepts reserved sections with a warning, and a claude_desktop_config.json unchanged', () => {
     const file = writeConfig(
-      { mcpServers: { fx: { command: 'node', args: ['x.js'], env: { A: 'b' } } }, policy: { defaults: { read: 'allow' } }, globalShortcut: 'Alt+Space' },
+      { mcpServers: { fx: { command: 'node', args: ['x.js'], env: { A: 'b' } } }, audit: { sink: 'sqlite' }, globalShortcut: 'Alt+Space' },
       'claude_desktop_config.json',
     );
     const result = spawnSync(process.execPath, [BASTION_BIN, 'check', '--config', file], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stderr, /policy: this section is reserved/);
+    assert.match(result.stderr, /audit: this section is reserved/);
   });
 });
