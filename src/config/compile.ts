@@ -143,7 +143,7 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
     servers: Object.freeze(servers),
     dataDir,
     serve: compileServe(raw.serve ?? {}),
-    policy: new CompiledPolicy(raw.policy ?? {}),
+    policy: new CompiledPolicy(raw.policy ?? {}, { baseDir: configDir }),
     warnings: Object.freeze(warnings),
   });
 }

@@ -65,12 +65,19 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
       return branch.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, input));
     }
   }
-  const where = formatPath(issue.path);
+  const where = `${formatPath(issue.path)}${ruleNameAt(input, issue.path)}`;
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key (check its spelling)`);
   }
   if (issue.code === 'invalid_key') return [`${where}: invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`];
   return [`${where}: ${issue.message}`];
+}
+
+/** Problems inside a policy rule also name the rule by its id, which is easier to find than an index. */
+function ruleNameAt(input: unknown, path: ReadonlyArray<PropertyKey>): string {
+  if (path[0] !== 'policy' || path[1] !== 'rules' || typeof path[2] !== 'number' || path[3] === 'id') return '';
+  const id = (valueAt(input, path.slice(0, 3)) as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? ` (rule "${id}")` : '';
 }
 
 function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {

@@ -45,28 +45,28 @@ export const ArgumentCondition = z
   })
   .describe('One condition on the arguments: a pointer and exactly one matcher.');
 
-/** Checks one condition of a rule; problems name the rule, since an index alone is hard to find. */
-function checkCondition(ruleId: string, condition: z.infer<typeof ArgumentCondition>, path: Array<string | number>, ctx: z.RefinementCtx): void {
+/** Checks one condition of a rule (the loader adds the rule's id to the path it reports). */
+function checkCondition(condition: z.infer<typeof ArgumentCondition>, path: Array<string | number>, ctx: z.RefinementCtx): void {
   const present = MATCHERS.filter((matcher) => condition[matcher] !== undefined);
   if (present.length !== 1) {
     ctx.addIssue({
       code: 'custom',
       path,
-      message: `rule "${ruleId}": expected exactly one matcher (${MATCHERS.join(', ')}), found ${present.length ? present.join(', ') : 'none'}`,
+      message: `expected exactly one matcher (${MATCHERS.join(', ')}), found ${present.length ? present.join(', ') : 'none'}`,
     });
   }
   if (condition.regex !== undefined) {
     try {
       RE2JS.compile(condition.regex);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', path: [...path, 'regex'], message: `rule "${ruleId}": the regex does not compile as RE2: ${(error as Error).message}` });
+      ctx.addIssue({ code: 'custom', path: [...path, 'regex'], message: `the regex does not compile as RE2: ${(error as Error).message}` });
     }
   }
   for (const [index, range] of (condition.url?.allowRanges ?? []).entries()) {
     try {
       ipaddr.parseCIDR(range);
     } catch {
-      ctx.addIssue({ code: 'custom', path: [...path, 'url', 'allowRanges', index], message: `rule "${ruleId}": expected a CIDR range such as "10.0.0.0/8"` });
+      ctx.addIssue({ code: 'custom', path: [...path, 'url', 'allowRanges', index], message: 'expected a CIDR range such as "10.0.0.0/8"' });
     }
   }
 }
@@ -85,9 +85,9 @@ export const Rule = z
   })
   .superRefine((rule, ctx) => {
     if (rule.server === undefined && rule.tool === undefined && rule.tier === undefined && rule.principal === undefined && rule.arguments === undefined) {
-      ctx.addIssue({ code: 'custom', message: `rule "${rule.id}" matches nothing: give it server, tool, tier, principal or arguments` });
+      ctx.addIssue({ code: 'custom', message: 'the rule matches nothing: give it server, tool, tier, principal or arguments' });
     }
-    for (const [index, condition] of (rule.arguments ?? []).entries()) checkCondition(rule.id, condition, ['arguments', index], ctx);
+    for (const [index, condition] of (rule.arguments ?? []).entries()) checkCondition(condition, ['arguments', index], ctx);
   });
 
 const ExplicitTier = z.union([TierName, z.strictObject({ tier: TierName, destructive: z.boolean().optional() })]);

@@ -19,7 +19,13 @@ export interface Condition {
   holds(args: Arguments): Promise<boolean>;
 }
 
-function matcherOf(condition: RawCondition, lookup: Lookup): Matcher {
+export interface ConditionContext {
+  readonly lookup: Lookup;
+  /** Where relative path roots start: the config file's folder. */
+  readonly baseDir: string;
+}
+
+function matcherOf(condition: RawCondition, { lookup, baseDir }: ConditionContext): Matcher {
   if (condition.glob !== undefined) {
     const glob = picomatch(condition.glob, { dot: true });
     return (value) => typeof value === 'string' && glob(value);
@@ -37,7 +43,7 @@ function matcherOf(condition: RawCondition, lookup: Lookup): Matcher {
     return (value) => typeof value === 'number' && value >= min && value <= max;
   }
   if (condition.within !== undefined) {
-    const roots = new PathRoots(condition.within);
+    const roots = new PathRoots(condition.within, baseDir);
     return (value) => roots.contains(value);
   }
   if (condition.url !== undefined) {
@@ -59,9 +65,9 @@ function valuesAt(args: Arguments, pointers: readonly string[]): unknown[] {
   return values;
 }
 
-export function compileCondition(condition: RawCondition, lookup: Lookup): Condition {
+export function compileCondition(condition: RawCondition, context: ConditionContext): Condition {
   const pointers = typeof condition.pointer === 'string' ? [condition.pointer] : condition.pointer;
-  const matches = matcherOf(condition, lookup);
+  const matches = matcherOf(condition, context);
   const negated = condition.not === true;
   return {
     pointers,

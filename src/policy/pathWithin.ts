@@ -2,7 +2,7 @@
  * Whether a path argument stays inside allowed roots. The check is made on what the path really
  * names: `~` expanded, `file:` URLs and percent-encoding decoded, `.` and `..` resolved, and
  * symlinks followed as far as the path exists, so that none of them can lead outside a root.
- * Relative paths are taken from the first root. A path with a NUL byte is never inside.
+ * Relative paths are taken from the first root; relative roots from the config file's folder. A path with a NUL byte is never inside.
  */
 import { realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -46,10 +46,14 @@ function readings(value: string): string[] {
 export class PathRoots {
   private realRoots: Promise<string[]> | undefined;
 
-  constructor(private readonly roots: readonly string[]) {}
+  /** `baseDir` anchors relative roots: the config file's folder. */
+  constructor(
+    private readonly roots: readonly string[],
+    private readonly baseDir: string,
+  ) {}
 
   private resolvedRoots(): Promise<string[]> {
-    this.realRoots ??= Promise.all(this.roots.map((root) => realPathOf(expand(root, process.cwd()))));
+    this.realRoots ??= Promise.all(this.roots.map((root) => realPathOf(expand(root, this.baseDir))));
     return this.realRoots;
   }
 

@@ -6,7 +6,7 @@
  */
 import picomatch from 'picomatch';
 import type { RawPolicy, RawRule } from '../config/policySchema.js';
-import { compileCondition, type Arguments, type Condition } from './conditions.js';
+import { compileCondition, type Arguments, type Condition, type ConditionContext } from './conditions.js';
 import { inferTier, type Classification, type Tier, type ToolDefinition } from './tiers.js';
 import { systemLookup, type Lookup } from './urlAllowed.js';
 
@@ -60,7 +60,7 @@ interface ExplicitTier {
 
 const glob = (pattern: string | undefined) => (pattern === undefined ? undefined : picomatch(pattern, { dot: true }));
 
-function compileRule(rule: RawRule, lookup: Lookup): CompiledRule {
+function compileRule(rule: RawRule, context: ConditionContext): CompiledRule {
   return {
     id: rule.id,
     decision: rule.decision,
@@ -70,13 +70,15 @@ function compileRule(rule: RawRule, lookup: Lookup): CompiledRule {
     tool: glob(rule.tool),
     tiers: rule.tier === undefined ? undefined : new Set(Array.isArray(rule.tier) ? rule.tier : [rule.tier]),
     principal: glob(rule.principal),
-    conditions: (rule.arguments ?? []).map((condition) => compileCondition(condition, lookup)),
+    conditions: (rule.arguments ?? []).map((condition) => compileCondition(condition, context)),
   };
 }
 
 export interface PolicyOptions {
   /** DNS lookup for URL rules; tests inject one. */
   readonly lookup?: Lookup;
+  /** Where relative path roots start. Default: the working directory. */
+  readonly baseDir?: string;
 }
 
 export class CompiledPolicy {
@@ -89,10 +91,10 @@ export class CompiledPolicy {
   evaluationErrors = 0;
 
   constructor(raw: RawPolicy = {}, options: PolicyOptions = {}) {
-    const lookup = options.lookup ?? systemLookup;
+    const context = { lookup: options.lookup ?? systemLookup, baseDir: options.baseDir ?? process.cwd() };
     this.defaults = Object.freeze({ ...DEFAULTS, ...raw.defaults });
     this.hideDenied = raw.hideDenied ?? true;
-    this.rules = Object.freeze((raw.rules ?? []).map((rule) => compileRule(rule, lookup)));
+    this.rules = Object.freeze((raw.rules ?? []).map((rule) => compileRule(rule, context)));
     this.explicitTiers = Object.freeze(
       Object.entries(raw.tiers ?? {}).map(([pattern, value]) => ({
         pattern,

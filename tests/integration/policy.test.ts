@@ -94,7 +94,7 @@ describe('policy through bastion run', () => {
 
     writeFileSync(configFile, stringify({ ...locked, policy: { rules: [{ id: 'bad', tool: 'x', arguments: [{ pointer: '/a', regex: '(' }], decision: 'deny' }] } }));
     await waitFor(() => /config reload rejected/.test(bastion.stderr()), 10_000, 'the invalid edit was rejected');
-    assert.match(bastion.stderr(), /rule \\"bad\\": the regex does not compile/);
+    assert.match(bastion.stderr(), /regex \(rule \\"bad\\"\): the regex does not compile/);
     const still = (await bastion.client.callTool({ name: 'fs__read_text_file', arguments: { path: join(root, 'hello.txt') } })) as CallToolResult;
     assert.match(textOf(still), /Rule: lockdown\./, 'the previous policy stays in force');
   });

@@ -163,10 +163,10 @@ describe('policy config', () => {
   };
 
   it('stops on a bad rule and names it', () => {
-    assert.match(problems({ rules: [{ id: 'r1', tool: 'x', arguments: [{ pointer: '/a', regex: '(?<=x)y' }], decision: 'deny' }] }), /policy\.rules\[0\]\.arguments\[0\]\.regex: rule "r1": the regex does not compile/);
-    assert.match(problems({ rules: [{ id: 'r2', tier: 'admin', decision: 'deny' }] }), /policy\.rules\[0\]\.tier/);
-    assert.match(problems({ rules: [{ id: 'r3', decision: 'deny' }] }), /rule "r3" matches nothing/);
-    assert.match(problems({ rules: [{ id: 'r4', tool: 'x', arguments: [{ pointer: '/a' }], decision: 'deny' }] }), /rule "r4": expected exactly one matcher/);
+    assert.match(problems({ rules: [{ id: 'r1', tool: 'x', arguments: [{ pointer: '/a', regex: '(?<=x)y' }], decision: 'deny' }] }), /policy\.rules\[0\]\.arguments\[0\]\.regex \(rule "r1"\): the regex does not compile/);
+    assert.match(problems({ rules: [{ id: 'r2', tier: 'admin', decision: 'deny' }] }), /policy\.rules\[0\]\.tier \(rule "r2"\): /);
+    assert.match(problems({ rules: [{ id: 'r3', decision: 'deny' }] }), /policy\.rules\[0\] \(rule "r3"\): the rule matches nothing/);
+    assert.match(problems({ rules: [{ id: 'r4', tool: 'x', arguments: [{ pointer: '/a' }], decision: 'deny' }] }), /policy\.rules\[0\]\.arguments\[0\] \(rule "r4"\): expected exactly one matcher/);
     assert.match(problems({ rules: [{ id: 'dup', tool: 'a', decision: 'deny' }, { id: 'dup', tool: 'b', decision: 'allow' }] }), /policy\.rules\[1\]\.id: duplicate rule id "dup"/);
     assert.match(problems({ defaults: { write: 'maybe' } }), /policy\.defaults\.write/);
   });
