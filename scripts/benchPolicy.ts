@@ -8,11 +8,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compose, type Stage } from '../src/pipeline/compose.js';
-import type { CallContext, SessionView } from '../src/pipeline/context.js';
+import type { SessionView } from '../src/pipeline/context.js';
 import { policyStage } from '../src/pipeline/stages/policy.js';
 import { createLogger } from '../src/log/logger.js';
 import type { RawPolicy } from '../src/config/policySchema.js';
 import { CompiledPolicy } from '../src/policy/policy.js';
+import { toolCallContext } from '../tests/helpers/context.js';
 
 const CALLS = 20_000;
 const root = mkdtempSync(join(tmpdir(), 'bastion-bench-'));
@@ -27,22 +28,9 @@ const typical: RawPolicy = {
 };
 const withRoots: RawPolicy = { rules: [...(typical.rules ?? []), { id: 'roots', server: 'fs', arguments: [{ pointer: '/path', within: [root] }], decision: 'allow' }] };
 
-const definition = { name: 'read_file', annotations: { readOnlyHint: true } };
+const tool = { exposed: 'read_file', server: 'fs', name: 'read_file', definition: { name: 'read_file', annotations: { readOnlyHint: true } } };
 const view = { catalog: { knownTool: () => undefined } } as unknown as SessionView;
-function context(): CallContext {
-  const params = { name: 'read_file', arguments: { path: join(root, 'a.txt') } };
-  return {
-    method: 'tools/call',
-    params,
-    requestId: 1,
-    caller: { sessionId: 's', principal: 'anonymous', clientName: undefined, clientVersion: undefined },
-    view,
-    signal: new AbortController().signal,
-    notify: async () => undefined,
-    startedAt: 0,
-    target: { server: 'fs', name: 'read_file', definition, params },
-  };
-}
+const context = () => toolCallContext(tool, { path: join(root, 'a.txt') }, view);
 
 async function perCall(stages: Stage[]): Promise<number> {
   const chain = compose([...stages, async (ctx) => void (ctx.result = {})]);

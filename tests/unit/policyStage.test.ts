@@ -5,14 +5,15 @@ import type { CallContext, SessionView } from '../../src/pipeline/context.js';
 import { policyStage } from '../../src/pipeline/stages/policy.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CompiledPolicy } from '../../src/policy/policy.js';
+import { toolCallContext, type RoutedTool } from '../helpers/context.js';
 
 const WRITE_FILE = { name: 'write_file', annotations: { destructiveHint: true } };
 const READ_FILE = { name: 'read_file', annotations: { readOnlyHint: true } };
 const DELETE = { name: 'delete_entities' };
-const routes: Record<string, { server: string; name: string; definition: Record<string, unknown> }> = {
-  fs__read_file: { server: 'fs', name: 'read_file', definition: READ_FILE },
-  fs__write_file: { server: 'fs', name: 'write_file', definition: WRITE_FILE },
-  memory__delete_entities: { server: 'memory', name: 'delete_entities', definition: DELETE },
+const routes: Record<string, RoutedTool> = {
+  fs__read_file: { exposed: 'fs__read_file', server: 'fs', name: 'read_file', definition: READ_FILE },
+  fs__write_file: { exposed: 'fs__write_file', server: 'fs', name: 'write_file', definition: WRITE_FILE },
+  memory__delete_entities: { exposed: 'memory__delete_entities', server: 'memory', name: 'delete_entities', definition: DELETE },
 };
 const view = { catalog: { knownTool: (name: string) => routes[name] } } as unknown as SessionView;
 const log = createLogger('silent');
@@ -20,17 +21,7 @@ const log = createLogger('silent');
 function toolCall(exposed: string, args: Record<string, unknown> = {}): CallContext {
   const route = routes[exposed];
   assert.ok(route);
-  return {
-    method: 'tools/call',
-    params: { name: exposed, arguments: args },
-    requestId: 1,
-    caller: { sessionId: 's', principal: 'anonymous', clientName: undefined, clientVersion: undefined },
-    view,
-    signal: new AbortController().signal,
-    notify: async () => undefined,
-    startedAt: 0,
-    target: { server: route.server, name: route.name, definition: route.definition, params: { name: route.name, arguments: args } },
-  };
+  return toolCallContext(route, args, view);
 }
 
 async function run(source: { current: CompiledPolicy }, ctx: CallContext, answer?: Record<string, unknown>) {
