@@ -71,6 +71,27 @@ function checkCondition(condition: z.infer<typeof ArgumentCondition>, path: Arra
   }
 }
 
+const ShellPatterns = z.array(z.string().min(1)).describe('Command patterns: words, with a trailing "*" for any further arguments.');
+
+const shellGuardFields = {
+  allow: ShellPatterns.optional(),
+  ask: ShellPatterns.optional(),
+  deny: ShellPatterns.optional(),
+  otherwise: Decision.optional().describe('The decision for a command that matches no pattern. Default ask.'),
+  dangerousFlags: z.enum(['ask', 'deny']).optional().describe('What a dangerous flag (git -c, find -exec, rg --pre...) turns an allowed command into. Default ask.'),
+  writes: z.array(z.string().min(1)).optional().describe('Roots where redirections (>, >>) may write. Without them, any write to a file is denied.'),
+};
+
+export const ShellRule = z
+  .strictObject({ argument: z.string().min(1).optional().describe('The argument that holds the command line. Default "command".'), ...shellGuardFields })
+  .describe('A shell guard: the command line is parsed, and every simple command in it must be allowed.');
+
+export const ShellGuardDefaults = z
+  .strictObject({ enabled: z.boolean().optional().describe('Default true.'), ...shellGuardFields })
+  .describe(
+    'The guard applied without a rule to terminal tools (known terminal servers, and tools with an argument named command, cmd, script or shell_command). By default it allows a built-in list of read-only commands and asks for the rest.',
+  );
+
 export const Rule = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected an id of letters, digits, ".", "_" and "-"').describe('Named in decisions and denials.'),
@@ -79,7 +100,8 @@ export const Rule = z
     tier: z.union([TierName, z.array(TierName).min(1)]).optional(),
     principal: z.string().min(1).optional().describe('Principal glob; every caller is "anonymous" until authentication is configured.'),
     arguments: z.array(ArgumentCondition).min(1).optional().describe('Conditions on the arguments; all must hold.'),
-    decision: Decision,
+    decision: Decision.optional().describe('The decision when the rule matches; a shell rule decides by its patterns instead.'),
+    shell: ShellRule.optional(),
     mode: z.enum(['enforce', 'shadow']).optional().describe('"shadow" decides and records, but does not enforce.'),
     reason: z.string().optional().describe('Told to the model and the human when this rule denies.'),
   })
@@ -88,6 +110,8 @@ export const Rule = z
       ctx.addIssue({ code: 'custom', message: 'the rule matches nothing: give it server, tool, tier, principal or arguments' });
     }
     for (const [index, condition] of (rule.arguments ?? []).entries()) checkCondition(condition, ['arguments', index], ctx);
+    if (rule.shell && rule.decision !== undefined) ctx.addIssue({ code: 'custom', path: ['decision'], message: 'a shell rule decides by its patterns: remove decision' });
+    if (!rule.shell && rule.decision === undefined) ctx.addIssue({ code: 'custom', message: 'the rule needs a decision (allow, ask or deny) or a shell guard' });
   });
 
 const ExplicitTier = z.union([TierName, z.strictObject({ tier: TierName, destructive: z.boolean().optional() })]);
@@ -102,6 +126,7 @@ export const PolicySchema = z
       .record(z.string().regex(/^[^/]+\/.+$/, 'expected "<server glob>/<tool glob>"'), ExplicitTier)
       .optional()
       .describe('Explicit tiers, which win over inference: {"fs/write_*": write, "shell/run": {tier: execute, destructive: true}}.'),
+    shellGuard: ShellGuardDefaults.optional(),
     hideDenied: z.boolean().optional().describe('Hide tools that are always denied from tools/list. Default true.'),
     rules: z
       .array(Rule)
@@ -120,3 +145,4 @@ export const PolicySchema = z
 export type RawPolicy = z.infer<typeof PolicySchema>;
 export type RawRule = z.infer<typeof Rule>;
 export type RawCondition = z.infer<typeof ArgumentCondition>;
+export type RawShellGuard = z.infer<typeof ShellGuardDefaults>;

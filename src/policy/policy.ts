@@ -9,6 +9,11 @@ import type { RawPolicy, RawRule } from '../config/policySchema.js';
 import { compileCondition, type Arguments, type Condition, type ConditionContext } from './conditions.js';
 import { inferTier, type Classification, type Tier, type ToolDefinition } from './tiers.js';
 import { systemLookup, type Lookup } from './urlAllowed.js';
+import { commandArgumentOf, DEFAULT_READ_ONLY } from './shell/defaults.js';
+import { ShellGuard } from './shell/guard.js';
+
+/** The id under which the default shell guard's decisions are reported. */
+export const DEFAULT_SHELL_RULE = 'shell-default';
 
 export type PolicyVerdict = 'allow' | 'ask' | 'deny';
 
@@ -41,7 +46,9 @@ export interface PolicyDecision {
 
 interface CompiledRule {
   readonly id: string;
+  /** For a shell rule, the guard decides instead. */
   readonly decision: PolicyVerdict;
+  readonly shell: { readonly argument: string; readonly guard: ShellGuard } | undefined;
   readonly shadow: boolean;
   readonly reason: string | undefined;
   readonly server: ((name: string) => boolean) | undefined;
@@ -63,7 +70,8 @@ const glob = (pattern: string | undefined) => (pattern === undefined ? undefined
 function compileRule(rule: RawRule, context: ConditionContext): CompiledRule {
   return {
     id: rule.id,
-    decision: rule.decision,
+    decision: rule.decision ?? 'deny',
+    shell: rule.shell ? { argument: rule.shell.argument ?? 'command', guard: new ShellGuard(rule.shell, context.baseDir) } : undefined,
     shadow: rule.mode === 'shadow',
     reason: rule.reason,
     server: glob(rule.server),
@@ -87,6 +95,7 @@ export class CompiledPolicy {
   private readonly rules: readonly CompiledRule[];
   private readonly explicitTiers: readonly ExplicitTier[];
   private readonly classified = new WeakMap<object, Map<string, Classification>>();
+  private readonly defaultShellGuard: ShellGuard | undefined;
   /** Rule evaluation failures since this policy was compiled. */
   evaluationErrors = 0;
 
@@ -95,6 +104,9 @@ export class CompiledPolicy {
     this.defaults = Object.freeze({ ...DEFAULTS, ...raw.defaults });
     this.hideDenied = raw.hideDenied ?? true;
     this.rules = Object.freeze((raw.rules ?? []).map((rule) => compileRule(rule, context)));
+    const guard = raw.shellGuard ?? {};
+    this.defaultShellGuard =
+      guard.enabled === false ? undefined : new ShellGuard({ ...guard, allow: guard.allow ?? DEFAULT_READ_ONLY, otherwise: guard.otherwise ?? 'ask' }, context.baseDir);
     this.explicitTiers = Object.freeze(
       Object.entries(raw.tiers ?? {}).map(([pattern, value]) => ({
         pattern,
@@ -132,12 +144,19 @@ export class CompiledPolicy {
     const shadow: Array<{ rule: string; decision: PolicyVerdict }> = [];
     const errors: string[] = [];
     let winner: CompiledRule | undefined;
+    let guarded = false;
     for (const rule of this.rules) {
       if (!this.appliesTo(rule, call, tier)) continue;
       let matched: boolean;
       let decision = rule.decision;
       try {
         matched = await this.conditionsHold(rule, call.arguments);
+        if (matched && rule.shell) {
+          guarded = true;
+          const verdict = await rule.shell.guard.decide(call.arguments?.[rule.shell.argument]);
+          decision = verdict.decision;
+          reasons.push(...verdict.reasons.map((reason) => `rule ${rule.id} (shell): ${reason}`));
+        }
       } catch (error) {
         // Fail closed: a rule that cannot be evaluated denies.
         this.evaluationErrors++;
@@ -153,6 +172,15 @@ export class CompiledPolicy {
         continue;
       }
       if (!winner || PRECEDENCE[decision] > PRECEDENCE[winner.decision]) winner = decision === rule.decision ? rule : { ...rule, decision };
+    }
+    const commandArgument = guarded || !this.defaultShellGuard ? undefined : commandArgumentOf(call.tool, call.definition);
+    if (commandArgument !== undefined && this.defaultShellGuard) {
+      // A terminal tool without a shell rule still gets its command line checked.
+      const verdict = await this.defaultShellGuard.decide(call.arguments?.[commandArgument]);
+      reasons.push(...verdict.reasons.map((reason) => `${DEFAULT_SHELL_RULE}: ${reason}`));
+      if (!winner || PRECEDENCE[verdict.decision] > PRECEDENCE[winner.decision]) {
+        winner = { id: DEFAULT_SHELL_RULE, decision: verdict.decision, shell: undefined, shadow: false, reason: undefined, server: undefined, tool: undefined, tiers: undefined, principal: undefined, conditions: [] };
+      }
     }
     if (winner) {
       reasons.push(`rule ${winner.id}: ${winner.decision}${winner.reason ? ` (${winner.reason})` : ''}`);
@@ -179,12 +207,13 @@ export class CompiledPolicy {
     let dependsOnArguments = false;
     for (const rule of this.rules) {
       if (rule.shadow || !this.appliesTo(rule, call, tier)) continue;
-      if (rule.principal || rule.conditions.length > 0) {
+      if (rule.principal || rule.conditions.length > 0 || rule.shell) {
         dependsOnArguments = true;
         continue;
       }
       if (!winner || PRECEDENCE[rule.decision] > PRECEDENCE[winner.decision]) winner = rule;
     }
+    if (this.defaultShellGuard && commandArgumentOf(tool, definition) !== undefined) dependsOnArguments = true;
     const decision = winner?.decision ?? this.defaults[tier];
     const reason = winner ? `rule ${winner.id}` : `default for ${tier}`;
     return { decision, tier, destructive, rule: winner?.id ?? null, reason, dependsOnArguments };

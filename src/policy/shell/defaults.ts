@@ -1,0 +1,38 @@
+/**
+ * The default guard, applied without an explicit rule to tools that take a command line: tools of
+ * known terminal servers, and any tool whose input schema has an argument named command, cmd,
+ * script or shell_command. It allows a built-in list of read-only commands and asks for anything
+ * else. `policy.shellGuard` changes the lists or switches the default guard off.
+ */
+import type { ToolDefinition } from '../tiers.js';
+
+export const DEFAULT_READ_ONLY = Object.freeze([
+  'ls *', 'pwd', 'cat *', 'head *', 'tail *', 'wc *', 'grep *', 'egrep *', 'fgrep *', 'rg *', 'find *', 'tree *', 'file *', 'stat *',
+  'du *', 'df *', 'echo *', 'printf *', 'date *', 'whoami', 'id *', 'uname *', 'hostname', 'which *', 'type *', 'command -v *',
+  'basename *', 'dirname *', 'realpath *', 'readlink *', 'sort *', 'uniq *', 'cut *', 'tr *', 'diff *', 'cmp *', 'comm *', 'nl *',
+  'od *', 'xxd *', 'hexdump *', 'md5sum *', 'sha1sum *', 'sha256sum *', 'column *', 'jq *', 'sed *', 'awk *', 'true', 'false',
+  'test *', '[ *', 'ps *', 'env', 'printenv *', 'uptime', 'free *', 'lsof *', 'git status *', 'git log *', 'git diff *', 'git show *',
+  'git branch', 'git rev-parse *', 'git ls-files *', 'git blame *', 'git grep *', 'git remote -v', 'git tag -l *', 'node --version',
+  'npm --version', 'npm ls *', 'python3 --version',
+]);
+
+/** Tools of known terminal servers, and the argument that holds the command line. */
+const KNOWN_TERMINAL_TOOLS: Readonly<Record<string, string>> = {
+  start_process: 'command',
+  interact_with_process: 'input',
+  write_to_terminal: 'command',
+  execute_command: 'command',
+  run_command: 'command',
+  shell_execute: 'command',
+  run_in_terminal: 'command',
+};
+
+const COMMAND_ARGUMENTS = ['command', 'cmd', 'script', 'shell_command'];
+
+/** The argument of a tool that holds a command line, if the tool is a terminal tool. */
+export function commandArgumentOf(tool: string, definition: ToolDefinition | undefined): string | undefined {
+  const properties = (definition?.inputSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  const known = KNOWN_TERMINAL_TOOLS[tool];
+  if (known && (definition === undefined || known in properties)) return known;
+  return COMMAND_ARGUMENTS.find((name) => name in properties);
+}
