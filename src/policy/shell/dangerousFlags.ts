@@ -23,13 +23,16 @@ function options(...names: string[]): Check {
   };
 }
 
-const SED_EXECUTES = /(^|[;\n{}])\s*(\d+|\$|\/[^/]*\/)?\s*(,\s*(\d+|\$|\/[^/]*\/))?\s*!?\s*[ewW](\s|$)|s(.)(?:(?!\5).)*\5(?:(?!\5).)*\5[gpiImM0-9]*[ew]/;
+/** A sed command `e` (run), `w` or `W` (write), after an optional address. */
+const SED_COMMAND = /(^|[;\n{}])\s*(\d+|\$|\/[^/]*\/)?\s*(,\s*(\d+|\$|\/[^/]*\/))?\s*!?\s*[ewW](\s|$)/;
+/** A sed substitution with the `e` or `w` flag: s/a/b/e. */
+const SED_SUBSTITUTE_FLAG = /s(.)(?:(?!\1).)*\1(?:(?!\1).)*\1[gpiImM0-9]*[ew]/;
 
 function sed(args: readonly string[]): string | undefined {
   for (const [index, arg] of args.entries()) {
     if (arg === '-i' || arg.startsWith('-i') || arg.startsWith('--in-place')) return 'sed -i rewrites files';
     const script = arg === '-e' || arg === '--expression' ? args[index + 1] : !arg.startsWith('-') ? arg : undefined;
-    if (script && SED_EXECUTES.test(script)) return 'the sed script runs commands (e) or writes files (w)';
+    if (script && (SED_COMMAND.test(script) || SED_SUBSTITUTE_FLAG.test(script))) return 'the sed script runs commands (e) or writes files (w)';
   }
   return undefined;
 }
