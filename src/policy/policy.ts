@@ -153,7 +153,7 @@ export class CompiledPolicy {
         matched = await this.conditionsHold(rule, call.arguments);
         if (matched && rule.shell) {
           guarded = true;
-          const verdict = await rule.shell.guard.decide(call.arguments?.[rule.shell.argument]);
+          const verdict = await rule.shell.guard.decide(call.arguments?.[rule.shell.argument], call.arguments);
           decision = verdict.decision;
           reasons.push(...verdict.reasons.map((reason) => `rule ${rule.id} (shell): ${reason}`));
         }
@@ -176,7 +176,7 @@ export class CompiledPolicy {
     const commandArgument = guarded || !this.defaultShellGuard ? undefined : commandArgumentOf(call.tool, call.definition);
     if (commandArgument !== undefined && this.defaultShellGuard) {
       // A terminal tool without a shell rule still gets its command line checked.
-      const verdict = await this.defaultShellGuard.decide(call.arguments?.[commandArgument]);
+      const verdict = await this.defaultShellGuard.decide(call.arguments?.[commandArgument], call.arguments);
       reasons.push(...verdict.reasons.map((reason) => `${DEFAULT_SHELL_RULE}: ${reason}`));
       if (!winner || PRECEDENCE[verdict.decision] > PRECEDENCE[winner.decision]) {
         winner = { id: DEFAULT_SHELL_RULE, decision: verdict.decision, shell: undefined, shadow: false, reason: undefined, server: undefined, tool: undefined, tiers: undefined, principal: undefined, conditions: [] };

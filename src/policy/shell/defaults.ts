@@ -29,6 +29,17 @@ const KNOWN_TERMINAL_TOOLS: Readonly<Record<string, string>> = {
 
 const COMMAND_ARGUMENTS = ['command', 'cmd', 'script', 'shell_command'];
 
+/** Shells whose syntax the guard reads. A terminal tool told to use another interpreter is refused. */
+const KNOWN_SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash']);
+
+/** Why the call's choice of interpreter (desktop-commander's `shell` argument) defeats the guard, if it does. */
+export function interpreterProblem(args: Record<string, unknown> | undefined): string | undefined {
+  const shell = args?.shell;
+  if (shell === undefined || shell === null || shell === '') return undefined;
+  if (typeof shell === 'string' && KNOWN_SHELLS.has(shell.split('/').pop() ?? '')) return undefined;
+  return `the call asks for the interpreter ${JSON.stringify(shell).slice(0, 60)}, whose language the shell guard cannot read`;
+}
+
 /** The argument of a tool that holds a command line, if the tool is a terminal tool. */
 export function commandArgumentOf(tool: string, definition: ToolDefinition | undefined): string | undefined {
   const properties = (definition?.inputSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};

@@ -8,6 +8,7 @@
 import type { PolicyVerdict } from '../policy.js';
 import { PathRoots } from '../pathWithin.js';
 import { dangerousFlag } from './dangerousFlags.js';
+import { interpreterProblem } from './defaults.js';
 import { parseShell } from './parser.js';
 import { commandsOf } from './simpleCommands.js';
 import { unwrap, type Words } from './wrappers.js';
@@ -70,8 +71,11 @@ export class ShellGuard {
     this.writeRoots = spec.writes && spec.writes.length > 0 ? new PathRoots(spec.writes, baseDir) : undefined;
   }
 
-  async decide(commandLine: unknown): Promise<ShellVerdict> {
+  /** Decides a call's command line; `args` are the call's other arguments (the interpreter it asks for). */
+  async decide(commandLine: unknown, args?: Record<string, unknown>): Promise<ShellVerdict> {
     if (typeof commandLine !== 'string') return { decision: 'deny', reasons: ['the command is not a string'] };
+    const interpreter = interpreterProblem(args);
+    if (interpreter) return { decision: 'deny', reasons: [interpreter] };
     const findings: Array<{ decision: PolicyVerdict; reason: string }> = [];
     await this.check(commandLine, 0, findings);
     if (findings.length === 0) return { decision: 'deny', reasons: ['the command line runs nothing Bastion can check'] };
