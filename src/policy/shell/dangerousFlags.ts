@@ -39,8 +39,8 @@ function sed(args: readonly string[]): string | undefined {
 
 function awk(args: readonly string[]): string | undefined {
   for (const arg of args) {
-    if (arg === '-f' || arg.startsWith('--file')) return 'an awk program from a file cannot be checked';
-    if (!arg.startsWith('-') && /system\s*\(|\|\s*["'a-zA-Z_]|["')\]]\s*\||>\s*["a-zA-Z_(]/.test(arg)) return 'the awk program runs commands or writes files';
+    if (arg.startsWith('-f') || arg.startsWith('--file')) return 'an awk program from a file cannot be checked';
+    if (!arg.startsWith('-') && /system\s*\(|\|\s*["'a-zA-Z_$]|["')\]]\s*\||>\s*["a-zA-Z_($]/.test(arg)) return 'the awk program runs commands or writes files';
   }
   return undefined;
 }
@@ -73,6 +73,8 @@ const TABLE: Readonly<Record<string, Check>> = {
   nawk: awk,
   ssh,
   scp: options('-S', '-o'),
+  xxd: options('-r', '-revert'),
+  fd: options('-x', '--exec', '-X', '--exec-batch'),
 };
 
 /** Programs that offer an interactive escape to a shell (less `!`, vim `:!`): never read-only. */

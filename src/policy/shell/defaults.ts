@@ -12,7 +12,10 @@ export const DEFAULT_READ_ONLY = Object.freeze([
   'basename *', 'dirname *', 'realpath *', 'readlink *', 'sort *', 'uniq *', 'cut *', 'tr *', 'diff *', 'cmp *', 'comm *', 'nl *',
   'od *', 'xxd *', 'hexdump *', 'md5sum *', 'sha1sum *', 'sha256sum *', 'column *', 'jq *', 'sed *', 'awk *', 'true', 'false',
   'test *', '[ *', 'ps *', 'env', 'printenv *', 'uptime', 'free *', 'lsof *', 'git status *', 'git log *', 'git diff *', 'git show *',
-  'git branch', 'git rev-parse *', 'git ls-files *', 'git blame *', 'git grep *', 'git remote -v', 'git tag -l *', 'node --version',
+  'git branch', 'git branch -a', 'git branch -r', 'git branch -v', 'git branch -vv', 'git branch --list *', 'git rev-parse *', 'git ls-files *',
+  'git blame *', 'git grep *', 'git remote', 'git remote -v', 'git tag', 'git tag -l *', 'git tag --list *', 'git cat-file *', 'git for-each-ref *',
+  'git show-ref *', 'git shortlog *', 'git describe *', 'git rev-list *', 'git diff-tree *', 'git show-branch *', 'git whatchanged *',
+  'git stash list *', 'fd *', 'tar -tf *', 'tar -tvf *', 'unzip -l *', 'cargo tree *', 'cargo metadata *', 'node --version',
   'npm --version', 'npm ls *', 'python3 --version',
 ]);
 

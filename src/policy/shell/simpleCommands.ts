@@ -125,14 +125,15 @@ function simpleCommandOf(node: Node): SimpleCommand {
   return { words, assignments, text: node.text };
 }
 
+/** Node types the walk acts on; every other node is only passed through. */
+const INTERESTING = new Set(['command', 'declaration_command', 'unset_command', 'function_definition', 'variable_assignment', 'file_redirect']);
+
 export function commandsOf(root: Node): CommandLine {
   const line: CommandLine = { commands: [], writes: [], problems: [] };
+  // Error and missing nodes are not types one can search for; hasError covers both.
   if (root.hasError) line.problems.push('the command line does not parse as shell');
   const visit = (node: Node) => {
     switch (node.type) {
-      case 'ERROR':
-        line.problems.push(`unparsable text: ${node.text.slice(0, 60)}`);
-        break;
       case 'command':
       case 'declaration_command':
       case 'unset_command':
@@ -154,8 +155,9 @@ export function commandsOf(root: Node): CommandLine {
       default:
         break;
     }
-    for (const child of node.namedChildren) if (child) visit(child);
   };
-  visit(root);
+  // One call into the parser finds every node of interest, in document order; walking the tree
+  // node by node from JavaScript costs more than the parse itself.
+  for (const node of root.descendantsOfType([...INTERESTING])) if (node) visit(node);
   return line;
 }
