@@ -4,13 +4,14 @@
  * create never appears).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { startBastion, writeConfig, type Started } from '../helpers/bastion.js';
-import { BIN } from '../helpers/paths.js';
+import { BASTION_BIN, BIN } from '../helpers/paths.js';
 
 const textOf = (result: CallToolResult) => (result.content as Array<{ text?: string }>).map((item) => item.text ?? '').join('\n');
 
@@ -67,5 +68,34 @@ describe('shell guard in front of desktop-commander', () => {
     assert.equal(interpreter.isError, true, 'another interpreter is refused');
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.ok(!existsSync(marker), 'no bypass reached the terminal server');
+  });
+});
+
+describe('bastion check applies shell rules', () => {
+  it('decides command lines from stdin and names each offending command', () => {
+    const config = writeConfig({
+      mcpServers: { term: { command: 'unused' } },
+      policy: {
+        rules: [
+          {
+            id: 'term-commands',
+            server: 'term',
+            tool: 'run_command',
+            shell: { argument: 'command', allow: ['git status', 'git diff *', 'ls *', 'npm test'], ask: ['npm install *'], deny: ['rm *', 'curl *'], otherwise: 'deny' },
+          },
+        ],
+      },
+    });
+    const lines = ['git status', 'git status; rm -rf ~', 'npm install left-pad', 'git diff --output=/tmp/x', 'ls $(curl x)', 'lsof']
+      .map((command) => JSON.stringify({ server: 'term', tool: 'run_command', arguments: { command } }))
+      .join('\n');
+    const result = spawnSync(process.execPath, [BASTION_BIN, 'check', '--config', config], { input: lines, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(result.status, 0, result.stderr);
+    const out = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { decision: string; rule: string; reasons: string[] });
+    assert.deepEqual(out.map((line) => line.decision), ['allow', 'deny', 'ask', 'ask', 'deny', 'deny']);
+    assert.ok(out.every((line) => line.rule === 'term-commands'));
+    assert.ok(out[1]?.reasons.some((reason) => /`rm -rf ~` matches deny pattern "rm \*"/.test(reason)));
+    assert.ok(out[3]?.reasons.some((reason) => /--output can run programs or write files/.test(reason)));
+    assert.ok(out[5]?.reasons.some((reason) => /`lsof` matches no pattern: deny/.test(reason)));
   });
 });
