@@ -52,6 +52,11 @@ function matches(pattern: Pattern, words: Words): boolean {
   return pattern.words.every((word, index) => word === '*' ? words[index] !== null : words[index] === word);
 }
 
+interface Finding {
+  readonly decision: PolicyVerdict;
+  readonly reason: string | (() => string);
+}
+
 const show = (words: Words) => words.map((word) => word ?? '<computed>').join(' ');
 
 export class ShellGuard {
@@ -76,15 +81,19 @@ export class ShellGuard {
     if (typeof commandLine !== 'string') return { decision: 'deny', reasons: ['the command is not a string'] };
     const interpreter = interpreterProblem(args);
     if (interpreter) return { decision: 'deny', reasons: [interpreter] };
-    const findings: Array<{ decision: PolicyVerdict; reason: string }> = [];
+    const findings: Finding[] = [];
     await this.check(commandLine, 0, findings);
     if (findings.length === 0) return { decision: 'deny', reasons: ['the command line runs nothing Bastion can check'] };
     let decision: PolicyVerdict = 'allow';
     for (const finding of findings) if (PRECEDENCE[finding.decision] > PRECEDENCE[decision]) decision = finding.decision;
-    return { decision, reasons: findings.filter((finding) => finding.decision !== 'allow' || decision === 'allow').map((finding) => finding.reason) };
+    const reasons: string[] = [];
+    for (const finding of findings) {
+      if (finding.decision !== 'allow' || decision === 'allow') reasons.push(typeof finding.reason === 'string' ? finding.reason : finding.reason());
+    }
+    return { decision, reasons };
   }
 
-  private async check(source: string, depth: number, findings: Array<{ decision: PolicyVerdict; reason: string }>): Promise<void> {
+  private async check(source: string, depth: number, findings: Finding[]): Promise<void> {
     if (depth > MAX_DEPTH) {
       findings.push({ decision: 'deny', reason: `shells nested more than ${MAX_DEPTH} deep` });
       return;
@@ -110,25 +119,25 @@ export class ShellGuard {
     }
   }
 
-  private async checkCommand(words: Words, depth: number, findings: Array<{ decision: PolicyVerdict; reason: string }>): Promise<void> {
+  private async checkCommand(words: Words, depth: number, findings: Finding[]): Promise<void> {
     const unwrapped = unwrap(words);
-    const shown = show(words);
     if (unwrapped.problem) {
-      findings.push({ decision: 'deny', reason: `\`${shown}\`: ${unwrapped.problem}` });
+      findings.push({ decision: 'deny', reason: `\`${show(words)}\`: ${unwrapped.problem}` });
       return;
     }
     if (unwrapped.words[0] === null || unwrapped.words[0] === undefined) {
-      findings.push({ decision: 'deny', reason: `\`${shown}\`: the command name is computed by the shell (variable, substitution, glob or quoting trick)` });
+      findings.push({ decision: 'deny', reason: `\`${show(words)}\`: the command name is computed by the shell (variable, substitution, glob or quoting trick)` });
       return;
     }
     if (unwrapped.script !== undefined) {
-      if (unwrapped.script === null) findings.push({ decision: 'deny', reason: `\`${shown}\`: the script given to the shell is computed` });
+      if (unwrapped.script === null) findings.push({ decision: 'deny', reason: `\`${show(words)}\`: the script given to the shell is computed` });
       else await this.check(unwrapped.script, depth + 1, findings);
       return;
     }
     for (const spawned of unwrapped.spawned) await this.checkCommand(spawned.filter((word) => word !== '{}'), depth, findings);
     const run = unwrapped.words;
     const via = unwrapped.via.length > 0 ? ` (through ${unwrapped.via.join(', ')})` : '';
+    // Most commands are allowed and their reason is seldom shown: it is written only when asked for.
     const denied = this.deny.find((pattern) => matches(pattern, run));
     if (denied) {
       findings.push({ decision: 'deny', reason: `\`${show(run)}\`${via} matches deny pattern "${denied.text}"` });
@@ -149,6 +158,6 @@ export class ShellGuard {
     else if (unwrapped.privileged) findings.push({ decision: 'ask', reason: `\`${show(run)}\` runs with raised privileges${via}` });
     else if (unwrapped.dynamicArguments || run.some((word) => word === null)) {
       findings.push({ decision: 'ask', reason: `\`${show(run)}\`${via} gets arguments the line does not show, which cannot be checked` });
-    } else findings.push({ decision: 'allow', reason: `\`${show(run)}\`${via} matches allow pattern "${allowed.text}"` });
+    } else findings.push({ decision: 'allow', reason: () => `\`${show(run)}\`${via} matches allow pattern "${allowed.text}"` });
   }
 }

@@ -13,6 +13,7 @@ export interface SimpleCommand {
   readonly words: ReadonlyArray<string | null>;
   /** Variable assignments before the command (`PATH=... cmd`), or by export/declare/local. */
   readonly assignments: readonly string[];
+  /** The command as written; kept only when assignments refuse it. */
   readonly text: string;
 }
 
@@ -35,6 +36,11 @@ const EXPANDING_IN_COMMAND = /[*?[\]{}~]/;
 const BRACE_EXPANSION = /\{[^{}]*(,|\.\.)[^{}]*\}/;
 
 function unescapeWord(text: string, commandPosition: boolean): string | null {
+  // Most words have nothing to unescape: answer them without building strings.
+  if (!text.includes('\\')) {
+    if (commandPosition && EXPANDING_IN_COMMAND.test(text)) return null;
+    return BRACE_EXPANSION.test(text) ? null : text;
+  }
   let out = '';
   let unquoted = '';
   for (let index = 0; index < text.length; index++) {
@@ -57,8 +63,9 @@ function unescapeDoubleQuoted(text: string): string {
 }
 
 /** The literal value of a word node, or null when the shell would compute it. */
-export function literalOf(node: Node, commandPosition = false): string | null {
-  switch (node.type) {
+export function literalOf(node: Node, commandPosition = false, type = node.type): string | null {
+  // Every property of a node is a call into the parser: read each once.
+  switch (type) {
     case 'word':
       return unescapeWord(node.text, commandPosition);
     case 'number':
@@ -110,19 +117,21 @@ function redirectionOf(node: Node): Redirection | undefined {
   return { target, text: node.text };
 }
 
-function simpleCommandOf(node: Node): SimpleCommand {
+function simpleCommandOf(node: Node, nodeType: string): SimpleCommand {
   const words: Array<string | null> = [];
   const assignments: string[] = [];
+  const declaration = nodeType === 'declaration_command' || nodeType === 'unset_command';
   for (const child of node.namedChildren) {
     if (!child) continue;
-    if (child.type === 'variable_assignment') assignments.push(child.text);
-    else if (child.type === 'command_name') words.push(literalOf(child));
-    else if (node.type === 'declaration_command' || node.type === 'unset_command') {
-      words.push(child.type === 'variable_name' ? child.text : literalOf(child));
-    } else if (child.type !== 'file_redirect' && child.type !== 'herestring_redirect') words.push(literalOf(child));
+    const type = child.type;
+    if (type === 'variable_assignment') assignments.push(child.text);
+    else if (type === 'command_name') words.push(literalOf(child, false, type));
+    else if (declaration) words.push(type === 'variable_name' ? child.text : literalOf(child, false, type));
+    else if (type !== 'file_redirect' && type !== 'herestring_redirect') words.push(literalOf(child, false, type));
   }
-  if (node.type === 'declaration_command' || node.type === 'unset_command') words.unshift(node.child(0)?.type ?? null);
-  return { words, assignments, text: node.text };
+  if (declaration) words.unshift(node.child(0)?.type ?? null);
+  // The text is only shown when assignments refuse the command.
+  return { words, assignments, text: assignments.length > 0 ? node.text : '' };
 }
 
 /** Node types the walk acts on; every other node is only passed through. */
@@ -133,11 +142,12 @@ export function commandsOf(root: Node): CommandLine {
   // Error and missing nodes are not types one can search for; hasError covers both.
   if (root.hasError) line.problems.push('the command line does not parse as shell');
   const visit = (node: Node) => {
-    switch (node.type) {
+    const type = node.type;
+    switch (type) {
       case 'command':
       case 'declaration_command':
       case 'unset_command':
-        line.commands.push(simpleCommandOf(node));
+        line.commands.push(simpleCommandOf(node, type));
         break;
       case 'function_definition':
         line.problems.push(`defines a function (${node.childForFieldName('name')?.text ?? '?'}), which could stand in for any command`);
