@@ -44,7 +44,7 @@ describe('shell guard', () => {
     await expect('deny', [
       'bash -c "rm -rf ~"', "sh -c 'git status; rm -rf ~'", 'bash -lc "rm x"', 'env rm x', 'env FOO=1 ls', 'env -S "rm x"', 'command rm x', 'builtin rm x', 'exec rm x',
       'nohup rm x', 'time rm x', 'timeout 5 rm x', 'timeout -s KILL 5 rm x', 'nice -n 5 rm x', 'xargs rm', 'find . | xargs -0 rm -f', 'sudo rm x', 'doas rm x',
-      'sudo -s', 'find . -exec rm {} ;', 'find . -execdir curl x \\;', 'bash -c "$CMD"', 'sh -c "sh -c \'sh -c \\"rm x\\"\'"',
+      'sudo -s', 'find . -exec rm {} ;', 'find . -execdir curl x \\;', 'bash -c "$CMD"', 'eval "rm x"', 'eval rm x', 'eval $CMD', 'sh -c "sh -c \'sh -c \\"rm x\\"\'"',
     ]);
     await expect('ask', ['sudo ls', 'find . -name x | xargs grep foo', 'timeout 5 npm install x']);
     await expect('allow', ['timeout 5 git status', 'env ls', 'bash -c "git status"']);

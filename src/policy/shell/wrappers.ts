@@ -1,8 +1,8 @@
 /**
  * Programs that run another program: the guard looks through them to the command that really
  * runs. `env`, `command`, `builtin`, `exec`, `nohup`, `time`, `nice`, `timeout`, `stdbuf`,
- * `setsid`, `xargs`, `sudo` and `doas` are unwrapped; `sh -c STRING` (and bash, zsh...) hands its
- * string back to be parsed; `find -exec` yields the commands it runs. Options that open a shell or
+ * `setsid`, `xargs`, `sudo` and `doas` are unwrapped; `sh -c STRING` (and bash, zsh...) and
+ * `eval` hand their script back to be parsed; `find -exec` yields the commands it runs. Options that open a shell or
  * split a string into a command (`sudo -s`, `env -S`) cannot be looked through and are problems.
  */
 import { basename } from 'node:path';
@@ -141,7 +141,13 @@ export function unwrap(words: Words): Unwrapped {
     current = current.slice(next);
   }
   const program = current[0] ? basename(current[0]) : undefined;
-  const script = program && SHELLS.has(program) ? shellScript(current) : undefined;
+  // eval runs its arguments, joined, as a script.
+  const script =
+    program === 'eval'
+      ? { script: current.slice(1).some((word) => word === null) ? null : current.slice(1).join(' ') }
+      : program && SHELLS.has(program)
+        ? shellScript(current)
+        : undefined;
   const spawned = program === 'find' ? findSpawns(current) : [];
   return { words: current, via, privileged, dynamicArguments, spawned, ...(script ? { script: script.script } : {}) };
 }
