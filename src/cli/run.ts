@@ -5,6 +5,7 @@
  */
 import type { CompiledConfig } from '../config/compile.js';
 import { watchConfig } from '../config/watch.js';
+import { startAdmin } from '../edges/admin/server.js';
 import { StdioEdgeTransport } from '../edges/stdioTransport.js';
 import { ClientSession } from '../gateway/clientSession.js';
 import { Gateway } from '../gateway/gateway.js';
@@ -14,6 +15,7 @@ export async function runStdio(config: CompiledConfig, log: Logger): Promise<voi
   for (const warning of config.warnings) log.warn({ config: config.file }, warning);
   const gateway = new Gateway(config, log);
   const watcher = watchConfig(config.file, (next) => gateway.reload(next), log);
+  const admin = config.admin.enabled ? await startAdmin(gateway.approvals, config.admin, config.dataDir, log) : undefined;
   const transport = new StdioEdgeTransport();
   let stopping = false;
   const stop = async (reason: string) => {
@@ -21,6 +23,7 @@ export async function runStdio(config: CompiledConfig, log: Logger): Promise<voi
     stopping = true;
     log.info({ reason }, 'stopping');
     await watcher.close();
+    await admin?.close();
     await gateway.close();
     process.exit(0);
   };

@@ -5,6 +5,7 @@
  */
 import type { CompiledConfig } from '../config/compile.js';
 import { watchConfig } from '../config/watch.js';
+import { startAdmin } from '../edges/admin/server.js';
 import { startHttpEdge } from '../edges/http/server.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log/logger.js';
@@ -20,8 +21,9 @@ export async function runServe(config: CompiledConfig, overrides: ServeOverrides
   const gateway = new Gateway(config, log);
   const edge = await startHttpEdge(gateway, settings, log);
   const watcher = watchConfig(config.file, (next) => gateway.reload(next), log);
+  const admin = config.admin.enabled ? await startAdmin(gateway.approvals, config.admin, config.dataDir, log) : undefined;
   const stop = (reason: string) => {
-    void Promise.all([watcher.close(), edge.stop(reason)]).then(() => {
+    void Promise.all([watcher.close(), admin?.close(), edge.stop(reason)]).then(() => {
       log.info('stopped');
       process.exit(0);
     });

@@ -25,6 +25,7 @@ export async function listTools(config: CompiledConfig, log: Logger): Promise<To
     {
       id: 'bastion-tools',
       notify: () => undefined,
+      canElicit: () => false,
       requestFromServer: async (server, request) => {
         throw new BastionError('BASTION_NO_CLIENT', `bastion tools has no client to answer ${request.method} from '${server}'`);
       },

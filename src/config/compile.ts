@@ -65,6 +65,8 @@ export interface CompiledConfig {
   readonly dataDir: string;
   readonly serve: ServeSettings;
   readonly policy: CompiledPolicy;
+  readonly admin: { readonly enabled: boolean; readonly port: number };
+  readonly approval: { readonly timeoutMs: number; readonly channels: ReadonlyArray<'elicitation' | 'endpoint'> };
   /** Things the operator should know at startup: ignored reserved sections, disabled servers. */
   readonly warnings: readonly string[];
 }
@@ -144,6 +146,11 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
     dataDir,
     serve: compileServe(raw.serve ?? {}),
     policy: new CompiledPolicy(raw.policy ?? {}, { baseDir: configDir }),
+    admin: Object.freeze({ enabled: raw.admin?.enabled ?? true, port: raw.admin?.port ?? 7332 }),
+    approval: Object.freeze({
+      timeoutMs: toMs(raw.approval?.timeout, 120_000),
+      channels: Object.freeze([...(raw.approval?.channels ?? ['elicitation', 'endpoint'])]),
+    }),
     warnings: Object.freeze(warnings),
   });
 }

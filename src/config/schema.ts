@@ -117,6 +117,23 @@ export const ServeSchema = z
   })
   .describe('How `bastion serve` serves clients over HTTP.');
 
+export const AdminSchema = z
+  .strictObject({
+    enabled: z.boolean().optional().describe('Serve the admin API. Default true.'),
+    port: z.number().int().min(0).max(65535).optional().describe('TCP port on 127.0.0.1. Default 7332; 0 picks a free port.'),
+  })
+  .describe('The admin API (pending approvals), on loopback only, behind a bearer token kept in dataDir/admin-token.');
+
+export const ApprovalSchema = z
+  .strictObject({
+    timeout: Duration.optional().describe('How long a held call waits for a human. No answer means deny. Default 120s.'),
+    channels: z
+      .array(z.enum(['elicitation', 'endpoint']))
+      .optional()
+      .describe('Where approval is asked, in order: the calling client (MCP elicitation), then the admin endpoint. Default both, in that order.'),
+  })
+  .describe('Human approval of calls whose decision is ask.');
+
 /** A section that a later issue defines: accepted (any shape) and ignored with a warning until it lands. */
 const reservedSection = (what: string) => z.unknown().optional().describe(`Reserved: ${what}. Accepted and ignored for now.`);
 
@@ -138,7 +155,8 @@ export const ConfigSchema = z
       .describe("Bastion's state directory. Default: $BASTION_DATA_DIR, else ~/.local/share/bastion."),
     serve: ServeSchema.optional(),
     policy: PolicySchema.optional(),
-    admin: reservedSection('the admin API'),
+    admin: AdminSchema.optional(),
+    approval: ApprovalSchema.optional(),
     audit: reservedSection('the audit log'),
     trust: reservedSection('pinned packages and tool definitions'),
     // Claude Desktop keeps these beside mcpServers; accepting them lets its file be used unchanged.
@@ -153,4 +171,4 @@ export type RemoteServerEntry = z.infer<typeof RemoteServerSchema>;
 export type ServeEntry = z.infer<typeof ServeSchema>;
 
 /** Sections and server keys that are reserved for issues not yet landed. */
-export const RESERVED_SECTIONS = ['admin', 'audit', 'trust'] as const;
+export const RESERVED_SECTIONS = ['audit', 'trust'] as const;

@@ -169,6 +169,10 @@ export class ClientSession implements ClientSessionHandle {
     });
   }
 
+  canElicit(): boolean {
+    return Boolean(this.server.getClientCapabilities()?.elicitation);
+  }
+
   async requestFromServer(server: string, request: JSONRPCRequest, signal: AbortSignal, relatedRequestId?: RequestId): Promise<JsonObject> {
     const needed = REQUIRED_CAPABILITY[request.method];
     const declared = this.server.getClientCapabilities();

@@ -13,6 +13,7 @@ import { forwardStage } from '../pipeline/stages/forward.js';
 import { policyStage, type PolicySource } from '../pipeline/stages/policy.js';
 import type { CompiledPolicy } from '../policy/policy.js';
 import { routeStage } from '../pipeline/stages/route.js';
+import { ApprovalManager } from '../approval/manager.js';
 import { SessionScope, type ClientSessionHandle } from './sessionScope.js';
 import { SharedUpstreams } from './sharedUpstreams.js';
 
@@ -20,6 +21,7 @@ export type { ClientSessionHandle } from './sessionScope.js';
 
 export class Gateway implements PolicySource {
   readonly pipeline: Pipeline;
+  readonly approvals: ApprovalManager;
   private policy: CompiledPolicy;
   private readonly shared: SharedUpstreams;
   private readonly scopes = new Set<SessionScope>();
@@ -30,9 +32,10 @@ export class Gateway implements PolicySource {
   ) {
     this.shared = new SharedUpstreams(log);
     this.policy = config.policy;
+    this.approvals = new ApprovalManager(config.approval, log.child({ component: 'approval' }));
     this.pipeline = buildPipeline({
       onRequest: [],
-      onCall: [routeStage(), policyStage(this, log)],
+      onCall: [routeStage(), policyStage(this, log, this.approvals)],
       onResult: [],
       onComplete: [],
       terminal: forwardStage(),
@@ -66,7 +69,14 @@ export class Gateway implements PolicySource {
     const prefix = new Map(specs.map((spec) => [spec.name, server === undefined && spec.prefix]));
     const scope = new SessionScope(session, specs, (name) => prefix.get(name) ?? false, clientCapabilities, this.shared, this.log);
     this.scopes.add(scope);
-    scope.signal.addEventListener('abort', () => this.scopes.delete(scope), { once: true });
+    scope.signal.addEventListener(
+      'abort',
+      () => {
+        this.scopes.delete(scope);
+        this.approvals.grants.endSession(session.id);
+      },
+      { once: true },
+    );
     return scope;
   }
 

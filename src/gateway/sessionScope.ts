@@ -19,6 +19,8 @@ export interface ClientSessionHandle {
   readonly id: string;
   /** Sends a notification on the session's own stream (not tied to a request). */
   notify(method: string, params?: JsonObject): void;
+  /** Whether the client declared elicitation (form mode). */
+  canElicit(): boolean;
   /** Sends a server-to-client request, checking the capability the client declared. */
   requestFromServer(server: string, request: JSONRPCRequest, signal: AbortSignal, relatedRequestId?: CallContext['requestId']): Promise<JsonObject>;
 }
@@ -107,6 +109,14 @@ export class SessionScope implements SessionView, UpstreamEvents {
     if (method === 'resources/subscribe') uris.add(uri);
     else uris.delete(uri);
     this.subscriptions.set(server, uris);
+  }
+
+  canElicit(): boolean {
+    return this.session.canElicit();
+  }
+
+  elicit(params: JsonObject, signal: AbortSignal, relatedRequestId: CallContext['requestId']): Promise<JsonObject> {
+    return this.session.requestFromServer('bastion', { jsonrpc: '2.0', id: 0, method: 'elicitation/create', params }, signal, relatedRequestId);
   }
 
   /** Forwards a client notification (roots changed) to every server of the session. */

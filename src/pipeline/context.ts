@@ -22,6 +22,10 @@ export interface SessionView {
   trackCall(server: string, ctx: CallContext): () => void;
   /** Records subscriptions, so that updates reach this session and are renewed when a server restarts. */
   noteSubscription(method: string, server: string, uri: string): void;
+  /** Whether the session's client declared elicitation, so that it can be asked for approval. */
+  canElicit(): boolean;
+  /** Asks the session's client (elicitation/create), on the stream of the request it concerns. */
+  elicit(params: Record<string, unknown>, signal: AbortSignal, relatedRequestId: RequestId): Promise<Record<string, unknown>>;
 }
 
 /** Who is calling: filled by the edge from the downstream session. */

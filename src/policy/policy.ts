@@ -4,7 +4,9 @@
  * reported but never decide. A rule that fails to evaluate denies, and the failure is counted.
  * A compiled policy is immutable; a reload builds a new one.
  */
+import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
+import { canonicalJson } from '../approval/binding.js';
 import type { RawPolicy, RawRule } from '../config/policySchema.js';
 import { compileCondition, type Arguments, type Condition, type ConditionContext } from './conditions.js';
 import { inferTier, type Classification, type Tier, type ToolDefinition } from './tiers.js';
@@ -96,11 +98,14 @@ export class CompiledPolicy {
   private readonly explicitTiers: readonly ExplicitTier[];
   private readonly classified = new WeakMap<object, Map<string, Classification>>();
   private readonly defaultShellGuard: ShellGuard | undefined;
+  /** Identifies this policy's content: approvals are bound to it, so an edited policy asks again. */
+  readonly version: string;
   /** Rule evaluation failures since this policy was compiled. */
   evaluationErrors = 0;
 
   constructor(raw: RawPolicy = {}, options: PolicyOptions = {}) {
     const context = { lookup: options.lookup ?? systemLookup, baseDir: options.baseDir ?? process.cwd() };
+    this.version = createHash('sha256').update(canonicalJson(raw)).digest('hex').slice(0, 16);
     this.defaults = Object.freeze({ ...DEFAULTS, ...raw.defaults });
     this.hideDenied = raw.hideDenied ?? true;
     this.rules = Object.freeze((raw.rules ?? []).map((rule) => compileRule(rule, context)));

@@ -22,6 +22,7 @@ function policyConfig(root: string) {
   const { servers } = realServers(root);
   return {
     mcpServers: { fs: servers.fs, everything: servers.everything, memory: servers.memory },
+    admin: { enabled: false },
     policy: {
       rules: [
         { id: 'fs-roots', server: 'fs', arguments: [{ pointer: ['/path', '/paths', '/source', '/destination'], within: [root], not: true }], decision: 'deny', reason: `paths must stay inside ${root}` },
@@ -55,7 +56,7 @@ describe('policy through bastion run', () => {
     assert.match(textOf(await bastion.client.callTool({ name: 'fs__read_text_file', arguments: { path: join(root, 'hello.txt') } })), /hello from inside/);
     const write = (await bastion.client.callTool({ name: 'fs__write_file', arguments: { path: join(root, 'new.txt'), content: 'x' } })) as CallToolResult;
     assert.equal(write.isError, true);
-    assert.match(textOf(write), /fs__write_file \(a write tool\): it needs a human's approval .*denied\. Rule: default:write\./);
+    assert.match(textOf(write), /fs__write_file \(a write tool\): it needs a human's approval .*it was not given: no approval channel is reachable.*Rule: default:write\./);
   });
 
   it('blocks paths that leave the root: .., absolute, and through a symlink', async () => {

@@ -46,7 +46,7 @@ describe('policy stage', () => {
     const ask = toolCall('fs__write_file');
     assert.equal(await run({ current: new CompiledPolicy() }, ask), 0, 'next is not called');
     assert.equal(ask.denial?.code, 'BASTION_APPROVAL_REQUIRED');
-    assert.match(ask.denial?.detail ?? '', /fs__write_file.*needs a human's approval.*denied/);
+    assert.match(ask.denial?.detail ?? '', /fs__write_file.*needs a human's approval.*not given: no approval channel is configured/);
     assert.equal(ask.denial?.rule, 'default:write');
 
     const policy = new CompiledPolicy({ rules: [{ id: 'no-writes', tier: 'write', decision: 'deny', reason: 'this workspace is read-only' }] });

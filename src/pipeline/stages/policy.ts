@@ -1,7 +1,7 @@
 /**
  * On call: the policy decides every tool call allow, ask or deny, from the tool's tier and the
- * rules. A denial names what was blocked, why, and the rule; `ask` waits for a human, and until an
- * approval channel exists it is answered by deny, saying that approval was needed. On tools/list,
+ * rules. A denial names what was blocked, why, and the rule; `ask` holds the call until a human
+ * answers (src/approval/), and anything but an approval denies it, saying why. On tools/list,
  * tools that every call would deny are taken out, so that the model never sees them.
  */
 import type { Logger } from '../../log/logger.js';
@@ -15,7 +15,12 @@ export interface PolicySource {
   readonly current: CompiledPolicy;
 }
 
-export function policyStage(source: PolicySource, log: Logger): Stage {
+/** Asks a human about a call the policy decided ask. */
+export interface Approver {
+  decide(ctx: CallContext, decision: PolicyDecision, policyVersion: string): Promise<{ approved: boolean; detail: string }>;
+}
+
+export function policyStage(source: PolicySource, log: Logger, approver?: Approver): Stage {
   return async function policy(ctx, next) {
     const current = source.current;
     if (ctx.method === 'tools/list') {
@@ -36,18 +41,24 @@ export function policyStage(source: PolicySource, log: Logger): Stage {
       log.info({ server: ctx.target.server, tool: ctx.target.name, decision: decision.decision, shadow: decision.shadow, ruleErrors: decision.errors }, 'policy: shadow rules matched or rules failed');
     }
     if (decision.decision === 'allow') return next();
+    if (decision.decision === 'ask') {
+      const outcome = approver ? await approver.decide(ctx, decision, current.version) : { approved: false, detail: 'no approval channel is configured' };
+      if (outcome.approved) return next();
+      ctx.denial = denialOf(ctx, decision, outcome.detail);
+      return;
+    }
     ctx.denial = denialOf(ctx, decision);
   };
 }
 
-function denialOf(ctx: CallContext, decision: PolicyDecision): Denial {
+function denialOf(ctx: CallContext, decision: PolicyDecision, approvalDetail = ''): Denial {
   const tool = String(ctx.params?.name);
   const why = decision.ruleReason ?? (decision.rule ? `rule ${decision.rule} matched` : `the default for ${decision.tier} tools is ${decision.decision}`);
   const rule = decision.rule ?? `default:${decision.tier}`;
   if (decision.decision === 'ask') {
     return {
       code: 'BASTION_APPROVAL_REQUIRED',
-      detail: `Bastion blocked the call to ${tool} (a ${decision.tier} tool): it needs a human's approval (${why}), and no approval channel is configured, so it was denied. Rule: ${rule}.`,
+      detail: `Bastion blocked the call to ${tool} (a ${decision.tier} tool): it needs a human's approval (${why}), and it was not given: ${approvalDetail}. Rule: ${rule}.`,
       rule,
     };
   }

@@ -1,0 +1,230 @@
+/**
+ * Human approval of calls whose decision is ask. The call is held while a person is asked through
+ * the configured channels, in order: the calling client (MCP elicitation), then Bastion's admin
+ * endpoint. The first reachable channel decides. No answer within the timeout, a cancelled call,
+ * or no reachable channel means deny, and the reason says which. Pending approvals live only in
+ * memory: after a restart they are gone, and the calls they held were never approved.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log/logger.js';
+import type { CallContext } from '../pipeline/context.js';
+import type { PolicyDecision } from '../policy/policy.js';
+import { argumentsHash, type Binding } from './binding.js';
+import { SessionGrants } from './grants.js';
+
+export type ApprovalChannel = 'elicitation' | 'endpoint';
+
+/** What a human sees of a held call. */
+export interface ApprovalRequest {
+  readonly id: string;
+  readonly server: string;
+  readonly tool: string;
+  readonly tier: string;
+  readonly destructive: boolean;
+  readonly rule: string | null;
+  readonly arguments: unknown;
+  readonly argumentsHash: string;
+  readonly principal: string;
+  readonly session: string;
+  readonly policyVersion: string;
+  /** Why the call needs approval: the policy's reasons, each offending shell command among them. */
+  readonly reasons: readonly string[];
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  /** Whether "approve for this session" may be offered (never for execute or unknown tools). */
+  readonly sessionScopeAllowed: boolean;
+}
+
+export interface ApprovalAnswer {
+  readonly decision: 'approve' | 'deny';
+  readonly scope: 'once' | 'session';
+}
+
+export interface ApprovalOutcome {
+  readonly approved: boolean;
+  readonly detail: string;
+}
+
+export interface ApprovalSettings {
+  readonly timeoutMs: number;
+  readonly channels: readonly ApprovalChannel[];
+}
+
+interface Pending {
+  readonly request: ApprovalRequest;
+  readonly settle: (answer: ApprovalAnswer) => void;
+}
+
+class ApprovalTimeout extends Error {}
+
+export class ApprovalManager {
+  readonly grants = new SessionGrants();
+  /** Set by the admin edge while it listens: only then can the endpoint channel be reached. */
+  endpointListening = false;
+  private readonly pending = new Map<string, Pending>();
+  private readonly watchers = new Set<(request: ApprovalRequest) => void>();
+
+  constructor(
+    private readonly settings: ApprovalSettings,
+    private readonly log: Logger,
+  ) {}
+
+  list(): ApprovalRequest[] {
+    return [...this.pending.values()].map((pending) => pending.request);
+  }
+
+  /** Answers a pending approval from the endpoint; false when no such approval is pending. */
+  answer(id: string, answer: ApprovalAnswer): boolean {
+    const pending = this.pending.get(id);
+    if (!pending) return false;
+    pending.settle(answer);
+    return true;
+  }
+
+  watch(listener: (request: ApprovalRequest) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
+  async decide(ctx: CallContext, decision: PolicyDecision, policyVersion: string): Promise<ApprovalOutcome> {
+    const target = ctx.target;
+    if (!target?.name) return { approved: false, detail: 'the call has no tool to approve' };
+    const args = target.params?.arguments;
+    const binding: Binding = {
+      principal: ctx.caller.principal,
+      session: ctx.caller.sessionId,
+      server: target.server,
+      tool: target.name,
+      argumentsHash: argumentsHash(args),
+      policyVersion,
+    };
+    if (this.grants.covers(binding, decision.tier)) return { approved: true, detail: 'approved earlier for this session' };
+    const now = Date.now();
+    const request: ApprovalRequest = {
+      id: randomBytes(12).toString('base64url'),
+      server: binding.server,
+      tool: binding.tool,
+      tier: decision.tier,
+      destructive: decision.destructive,
+      rule: decision.rule,
+      arguments: args ?? {},
+      argumentsHash: binding.argumentsHash,
+      principal: binding.principal,
+      session: binding.session,
+      policyVersion,
+      reasons: decision.reasons,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + this.settings.timeoutMs).toISOString(),
+      sessionScopeAllowed: SessionGrants.coverable(decision.tier),
+    };
+    const unreachable: string[] = [];
+    for (const channel of this.settings.channels) {
+      if (channel === 'elicitation') {
+        if (!ctx.view.canElicit()) {
+          unreachable.push('the client cannot be asked (it did not declare elicitation)');
+          continue;
+        }
+        try {
+          return this.settle(request, binding, await this.withTimeout(ctx.signal, (signal) => this.askClient(ctx, request, signal)), 'the client');
+        } catch (error) {
+          if (error instanceof ApprovalTimeout || ctx.signal.aborted) return this.failed(request, error);
+          this.log.warn({ approval: request.id, error: (error as Error).message }, 'approval by elicitation failed; trying the next channel');
+          unreachable.push(`asking the client failed (${(error as Error).message})`);
+          continue;
+        }
+      }
+      if (channel === 'endpoint') {
+        if (!this.endpointListening) {
+          unreachable.push('the admin endpoint is not listening');
+          continue;
+        }
+        try {
+          return this.settle(request, binding, await this.withTimeout(ctx.signal, (signal) => this.askEndpoint(request, signal)), 'the admin endpoint');
+        } catch (error) {
+          return this.failed(request, error);
+        }
+      }
+    }
+    this.log.warn({ approval: request.id, server: request.server, tool: request.tool, unreachable }, 'approval needed, but no channel is reachable: denied');
+    return { approved: false, detail: `no approval channel is reachable: ${unreachable.join('; ')}` };
+  }
+
+  private settle(request: ApprovalRequest, binding: Binding, answer: ApprovalAnswer, via: string): ApprovalOutcome {
+    this.log.info({ approval: request.id, server: request.server, tool: request.tool, decision: answer.decision, scope: answer.scope, via }, 'approval answered');
+    if (answer.decision !== 'approve') return { approved: false, detail: `a human denied it through ${via}` };
+    if (answer.scope === 'session' && request.sessionScopeAllowed) this.grants.grant(binding);
+    return { approved: true, detail: `approved through ${via}${answer.scope === 'session' && request.sessionScopeAllowed ? ' for this session' : ''}` };
+  }
+
+  private failed(request: ApprovalRequest, error: unknown): ApprovalOutcome {
+    const timedOut = error instanceof ApprovalTimeout;
+    this.log.info({ approval: request.id, server: request.server, tool: request.tool, reason: timedOut ? 'timeout' : 'cancelled' }, 'approval not given: denied');
+    return {
+      approved: false,
+      detail: timedOut ? `the approval timed out after ${Math.round(this.settings.timeoutMs / 1000)} s with no answer` : 'the call was cancelled while it waited for approval',
+    };
+  }
+
+  /** Runs an ask with the timeout and the call's cancellation; either rejects it and stops the ask. */
+  private async withTimeout(callSignal: AbortSignal, ask: (signal: AbortSignal) => Promise<ApprovalAnswer>): Promise<ApprovalAnswer> {
+    const stop = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => stop.abort(callSignal.reason);
+    callSignal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await Promise.race([
+        ask(stop.signal),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => {
+            stop.abort(new ApprovalTimeout());
+            reject(new ApprovalTimeout());
+          }, this.settings.timeoutMs);
+          stop.signal.addEventListener('abort', () => reject(stop.signal.reason as Error), { once: true });
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      callSignal.removeEventListener('abort', onAbort);
+      stop.abort();
+    }
+  }
+
+  private askEndpoint(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+    return new Promise((resolve) => {
+      this.pending.set(request.id, { request, settle: resolve });
+      signal.addEventListener('abort', () => this.pending.delete(request.id), { once: true });
+      for (const watcher of this.watchers) watcher(request);
+    });
+  }
+
+  private async askClient(ctx: CallContext, request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer> {
+    const choices = request.sessionScopeAllowed ? ['approve_once', 'approve_session', 'deny'] : ['approve_once', 'deny'];
+    const result = await ctx.view.elicit(
+      {
+        mode: 'form',
+        message: approvalMessage(request, String(ctx.params?.name ?? request.tool)),
+        requestedSchema: {
+          type: 'object',
+          properties: { decision: { type: 'string', title: 'Decision', enum: choices } },
+          required: ['decision'],
+        },
+      },
+      signal,
+      ctx.requestId,
+    );
+    const chosen = (result.content as { decision?: unknown } | undefined)?.decision;
+    if (result.action !== 'accept' || (chosen !== 'approve_once' && chosen !== 'approve_session')) return { decision: 'deny', scope: 'once' };
+    return { decision: 'approve', scope: chosen === 'approve_session' ? 'session' : 'once' };
+  }
+}
+
+export function approvalMessage(request: ApprovalRequest, exposedName: string): string {
+  return [
+    `Bastion holds a call that needs your approval.`,
+    `Tool: ${exposedName} (server ${request.server}, ${request.tier}${request.destructive ? ', destructive' : ''})`,
+    `Rule: ${request.rule ?? `default for ${request.tier}`}`,
+    `Arguments: ${JSON.stringify(request.arguments, null, 2)}`,
+    `Why: ${request.reasons.join('; ')}`,
+    `No answer by ${request.expiresAt} means deny.`,
+  ].join('\n');
+}

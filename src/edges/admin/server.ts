@@ -1,0 +1,80 @@
+/**
+ * The admin API, on its own loopback port behind a bearer token:
+ *   GET  /admin/approvals        pending approvals
+ *   POST /admin/approvals/{id}   {"decision": "approve" | "deny", "scope": "once" | "session"}
+ * It only translates: the approval manager decides what an answer means. When its port is taken
+ * (another Bastion on this machine), Bastion runs without it and says so; approvals then go
+ * through the other channels, or are denied.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { ApprovalManager } from '../../approval/manager.js';
+import type { Logger } from '../../log/logger.js';
+import { sameToken, ensureToken } from './token.js';
+
+const AnswerSchema = z.strictObject({ decision: z.enum(['approve', 'deny']), scope: z.enum(['once', 'session']).optional() });
+
+export interface AdminEdge {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export function createAdminApp(approvals: ApprovalManager, token: string): Hono {
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const presented = header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!sameToken(presented, token)) return c.json({ error: 'unauthorized: send Authorization: Bearer <token from dataDir/admin-token>' }, 401);
+    await next();
+  });
+  app.get('/admin/approvals', (c) => c.json({ approvals: approvals.list() }));
+  app.post('/admin/approvals/:id', async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json({ error: 'the body must be JSON: {"decision": "approve" | "deny", "scope": "once" | "session"}' }, 400);
+    }
+    const parsed = AnswerSchema.safeParse(body);
+    if (!parsed.success) return c.json({ error: `invalid answer: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}` }, 400);
+    const id = c.req.param('id');
+    if (!approvals.answer(id, { decision: parsed.data.decision, scope: parsed.data.scope ?? 'once' })) {
+      return c.json({ error: `no pending approval ${id}: it was answered, withdrawn or timed out` }, 404);
+    }
+    return c.json({ id, decision: parsed.data.decision, scope: parsed.data.scope ?? 'once' });
+  });
+  app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
+  return app;
+}
+
+export async function startAdmin(approvals: ApprovalManager, settings: { port: number }, dataDir: string, log: Logger): Promise<AdminEdge | undefined> {
+  const token = ensureToken(dataDir);
+  const server = createAdaptorServer({ fetch: createAdminApp(approvals, token).fetch }) as Server;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    log.warn({ port: settings.port, error: (error as Error).message }, 'the admin API could not listen; approvals cannot be answered through it');
+    return undefined;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  approvals.endpointListening = true;
+  process.stderr.write(`bastion: admin API listening on ${url} (token in ${dataDir}/admin-token)\n`);
+  return {
+    url,
+    close: async () => {
+      approvals.endpointListening = false;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
