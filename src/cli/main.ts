@@ -13,6 +13,7 @@ import { createLogger } from '../log/logger.js';
 import { BASTION_VERSION } from '../version.js';
 import { UnsafeBindError } from '../edges/http/server.js';
 import { runStdio } from './run.js';
+import { AdminClientError, adminTarget, answerApproval, listApprovals, printApprovals, watchApprovals } from './approvals.js';
 import { runCheck } from './check.js';
 import { runServe } from './serve.js';
 import { listTools, printTools } from './tools.js';
@@ -75,6 +76,35 @@ program
   });
 
 program
+  .command('approvals')
+  .description('List the calls waiting for approval (through the admin API); --watch answers them as they arrive')
+  .requiredOption('-c, --config <file>', 'config file (for admin.port and dataDir)', process.env.BASTION_CONFIG)
+  .option('--url <url>', 'admin API URL (default http://127.0.0.1:<admin.port>)')
+  .option('--watch', 'show each pending call as it arrives and take y/s/n')
+  .option('--json', 'print JSON')
+  .action(async (options: { config: string; url?: string; watch?: boolean; json?: boolean }) => {
+    const target = adminTarget(loadConfig(options.config), options.url);
+    if (options.watch) return watchApprovals(target, process.stdin, process.stdout);
+    printApprovals(await listApprovals(target), options.json === true, process.stdout);
+  });
+
+for (const [name, decision] of [
+  ['approve', 'approve'],
+  ['deny', 'deny'],
+] as const) {
+  program
+    .command(`${name} <id>`)
+    .description(decision === 'approve' ? 'Approve a held call (once, or --session for identical calls of its session)' : 'Deny a held call')
+    .requiredOption('-c, --config <file>', 'config file (for admin.port and dataDir)', process.env.BASTION_CONFIG)
+    .option('--url <url>', 'admin API URL (default http://127.0.0.1:<admin.port>)')
+    .option('--session', 'approve identical calls of the same session too (never for execute tools)')
+    .action(async (id: string, options: { config: string; url?: string; session?: boolean }) => {
+      await answerApproval(adminTarget(loadConfig(options.config), options.url), id, decision, options.session ? 'session' : 'once');
+      process.stderr.write(`${decision === 'approve' ? 'approved' : 'denied'} ${id}\n`);
+    });
+}
+
+program
   .command('tools')
   .description('Start the configured servers and list every tool with its tier, decision and reason')
   .requiredOption('-c, --config <file>', 'config file', process.env.BASTION_CONFIG)
@@ -89,6 +119,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof ConfigError || error instanceof UnsafeBindError) fail(error.message);
+  if (error instanceof AdminClientError) {
+    process.stderr.write(`bastion: ${error.message}\n`);
+    process.exit(1);
+  }
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`cannot listen: ${(error as Error).message}`);
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) process.exit(0);
