@@ -68,7 +68,8 @@ export async function startAdmin(approvals: ApprovalManager, settings: { port: n
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   approvals.endpointListening = true;
-  process.stderr.write(`bastion: admin API listening on ${url} (token in ${dataDir}/admin-token)\n`);
+  // Not "listening on": that line announces the MCP endpoint, and scripts look for it.
+  process.stderr.write(`bastion: admin API at ${url} (token in ${dataDir}/admin-token)\n`);
   return {
     url,
     close: async () => {
