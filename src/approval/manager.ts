@@ -33,11 +33,17 @@ export interface ApprovalRequest {
   readonly expiresAt: string;
   /** Whether "approve for this session" may be offered (never for execute or unknown tools). */
   readonly sessionScopeAllowed: boolean;
+  /** For a shell command: the commands a granted pattern could cover (each as words). */
+  readonly grantableCommands: ReadonlyArray<readonly string[]>;
 }
 
 export interface ApprovalAnswer {
   readonly decision: 'approve' | 'deny';
   readonly scope: 'once' | 'session';
+  /** A command pattern the approval extends to for this tool in the session ("git diff *"). */
+  readonly pattern?: string;
+  /** How long a session or pattern grant lasts; default: until the session ends. */
+  readonly ttlMs?: number;
 }
 
 export interface ApprovalOutcome {
@@ -99,6 +105,13 @@ export class ApprovalManager {
       policyVersion,
     };
     if (this.grants.covers(binding, decision.tier)) return { approved: true, detail: 'approved earlier for this session' };
+    if (decision.shell?.onlyGrantable) {
+      const pattern = this.grants.coveringPattern(binding, decision.shell.grantable);
+      if (pattern) {
+        this.log.info({ server: binding.server, tool: binding.tool, session: binding.session, pattern }, 'approved by a pattern granted for the session');
+        return { approved: true, detail: `approved for this session by the granted pattern ${pattern}` };
+      }
+    }
     const now = Date.now();
     const request: ApprovalRequest = {
       id: randomBytes(12).toString('base64url'),
@@ -116,6 +129,7 @@ export class ApprovalManager {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.settings.timeoutMs).toISOString(),
       sessionScopeAllowed: SessionGrants.coverable(decision.tier),
+      grantableCommands: decision.shell?.onlyGrantable ? decision.shell.grantable : [],
     };
     const unreachable: string[] = [];
     for (const channel of this.settings.channels) {
@@ -152,7 +166,12 @@ export class ApprovalManager {
   private settle(request: ApprovalRequest, binding: Binding, answer: ApprovalAnswer, via: string): ApprovalOutcome {
     this.log.info({ approval: request.id, server: request.server, tool: request.tool, decision: answer.decision, scope: answer.scope, via }, 'approval answered');
     if (answer.decision !== 'approve') return { approved: false, detail: `a human denied it through ${via}` };
-    if (answer.scope === 'session' && request.sessionScopeAllowed) this.grants.grant(binding);
+    if (answer.pattern !== undefined) {
+      this.grants.grantPattern(binding, answer.pattern, answer.ttlMs);
+      this.log.info({ approval: request.id, session: binding.session, server: binding.server, tool: binding.tool, pattern: answer.pattern, ttlMs: answer.ttlMs }, 'pattern granted for the session');
+    } else if (answer.scope === 'session' && request.sessionScopeAllowed) {
+      this.grants.grant(binding, answer.ttlMs);
+    }
     return { approved: true, detail: `approved through ${via}${answer.scope === 'session' && request.sessionScopeAllowed ? ' for this session' : ''}` };
   }
 

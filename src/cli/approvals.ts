@@ -41,8 +41,13 @@ export async function listApprovals(target: AdminTarget): Promise<ApprovalReques
   return ((await call(target, '/admin/approvals')) as { approvals: ApprovalRequest[] }).approvals;
 }
 
-export async function answerApproval(target: AdminTarget, id: string, decision: 'approve' | 'deny', scope: 'once' | 'session'): Promise<void> {
-  await call(target, `/admin/approvals/${encodeURIComponent(id)}`, { method: 'POST', body: JSON.stringify({ decision, scope }) });
+export interface AnswerOptions {
+  readonly pattern?: string;
+  readonly ttl?: string;
+}
+
+export async function answerApproval(target: AdminTarget, id: string, decision: 'approve' | 'deny', scope: 'once' | 'session', options: AnswerOptions = {}): Promise<void> {
+  await call(target, `/admin/approvals/${encodeURIComponent(id)}`, { method: 'POST', body: JSON.stringify({ decision, scope, ...options }) });
 }
 
 export function describe(request: ApprovalRequest): string {

@@ -98,8 +98,14 @@ for (const [name, decision] of [
     .requiredOption('-c, --config <file>', 'config file (for admin.port and dataDir)', process.env.BASTION_CONFIG)
     .option('--url <url>', 'admin API URL (default http://127.0.0.1:<admin.port>)')
     .option('--session', 'approve identical calls of the same session too (never for execute tools)')
-    .action(async (id: string, options: { config: string; url?: string; session?: boolean }) => {
-      await answerApproval(adminTarget(loadConfig(options.config), options.url), id, decision, options.session ? 'session' : 'once');
+    .option('--pattern <pattern>', 'for a shell command: approve commands matching this pattern in the session too, e.g. "git diff *"')
+    .option('--for <duration>', 'how long a --session or --pattern grant lasts, e.g. 1h')
+    .action(async (id: string, options: { config: string; url?: string; session?: boolean; pattern?: string; for?: string }) => {
+      const scope = options.session || options.pattern ? 'session' : 'once';
+      await answerApproval(adminTarget(loadConfig(options.config), options.url), id, decision, scope, {
+        ...(options.pattern ? { pattern: options.pattern } : {}),
+        ...(options.for ? { ttl: options.for } : {}),
+      });
       process.stderr.write(`${decision === 'approve' ? 'approved' : 'denied'} ${id}\n`);
     });
 }

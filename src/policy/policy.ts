@@ -44,6 +44,8 @@ export interface PolicyDecision {
   readonly shadow: ReadonlyArray<{ readonly rule: string; readonly decision: PolicyVerdict }>;
   /** Rules that failed to evaluate (each denied). */
   readonly errors: readonly string[];
+  /** For a shell command that asks only for lack of a pattern: the commands a granted pattern may cover. */
+  readonly shell?: { readonly grantable: ReadonlyArray<readonly string[]>; readonly onlyGrantable: boolean };
 }
 
 interface CompiledRule {
@@ -89,6 +91,15 @@ export interface PolicyOptions {
   readonly lookup?: Lookup;
   /** Where relative path roots start. Default: the working directory. */
   readonly baseDir?: string;
+}
+
+function mergeShellAsks(
+  current: { grantable: ReadonlyArray<readonly string[]>; onlyGrantable: boolean } | undefined,
+  verdict: { decision: PolicyVerdict; grantable: ReadonlyArray<readonly string[]>; onlyGrantable: boolean },
+): { grantable: ReadonlyArray<readonly string[]>; onlyGrantable: boolean } {
+  const onlyGrantable = verdict.decision === 'allow' || verdict.onlyGrantable;
+  if (!current) return { grantable: verdict.grantable, onlyGrantable };
+  return { grantable: [...current.grantable, ...verdict.grantable], onlyGrantable: current.onlyGrantable && onlyGrantable };
 }
 
 export class CompiledPolicy {
@@ -150,6 +161,7 @@ export class CompiledPolicy {
     const errors: string[] = [];
     let winner: CompiledRule | undefined;
     let guarded = false;
+    let shellAsks: { grantable: ReadonlyArray<readonly string[]>; onlyGrantable: boolean } | undefined;
     for (const rule of this.rules) {
       if (!this.appliesTo(rule, call, tier)) continue;
       let matched: boolean;
@@ -161,6 +173,7 @@ export class CompiledPolicy {
           const verdict = await rule.shell.guard.decide(call.arguments?.[rule.shell.argument], call.arguments);
           decision = verdict.decision;
           reasons.push(...verdict.reasons.map((reason) => `rule ${rule.id} (shell): ${reason}`));
+          if (!rule.shadow) shellAsks = mergeShellAsks(shellAsks, verdict);
         }
       } catch (error) {
         // Fail closed: a rule that cannot be evaluated denies.
@@ -183,13 +196,14 @@ export class CompiledPolicy {
       // A terminal tool without a shell rule still gets its command line checked.
       const verdict = await this.defaultShellGuard.decide(call.arguments?.[commandArgument], call.arguments);
       reasons.push(...verdict.reasons.map((reason) => `${DEFAULT_SHELL_RULE}: ${reason}`));
+      shellAsks = mergeShellAsks(shellAsks, verdict);
       if (!winner || PRECEDENCE[verdict.decision] > PRECEDENCE[winner.decision]) {
         winner = { id: DEFAULT_SHELL_RULE, decision: verdict.decision, shell: undefined, shadow: false, reason: undefined, server: undefined, tool: undefined, tiers: undefined, principal: undefined, conditions: [] };
       }
     }
     if (winner) {
       reasons.push(`rule ${winner.id}: ${winner.decision}${winner.reason ? ` (${winner.reason})` : ''}`);
-      return { decision: winner.decision, tier, destructive, rule: winner.id, ruleReason: winner.reason, reasons, shadow, errors };
+      return { decision: winner.decision, tier, destructive, rule: winner.id, ruleReason: winner.reason, reasons, shadow, errors, ...(shellAsks ? { shell: shellAsks } : {}) };
     }
     const decision = this.defaults[tier];
     reasons.push(`no rule matched: the default for ${tier} is ${decision}`);

@@ -165,6 +165,26 @@ describe('approval through the admin endpoint and the CLI', () => {
     assert.match(gone.stderr, /no pending approval/);
   });
 
+  it('a pattern granted for the session covers later matching commands of that tool, and nothing else', async () => {
+    const run = (command: string) => bastion.client.callTool({ name: 'term__start_process', arguments: { command, timeout_ms: 3000 } }) as Promise<CallToolResult>;
+    const first = run('seq 2');
+    const request = await nextPending(admin, known);
+    assert.deepEqual(request.grantableCommands, [['seq', '2']]);
+    const cli = spawnSync(process.execPath, [BASTION_BIN, 'approve', request.id, '--pattern', 'seq *', '--for', '1h', '--config', config, '--url', admin.url], {
+      env: { ...process.env, BASTION_DATA_DIR: dataDir },
+      encoding: 'utf8',
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(textOf(await first), /1\n2/);
+    assert.match(textOf(await run('seq 3')), /1\n2\n3/, 'a matching command runs without asking');
+    assert.equal((await pending(admin)).length, 0);
+    const other = run('seq 4 | tac');
+    const asked = await nextPending(admin, known);
+    assert.deepEqual(asked.grantableCommands, [['seq', '4'], ['tac']], 'a command outside the pattern makes the call ask again');
+    await answer(admin, asked.id, 'deny');
+    assert.equal((await other).isError, true);
+  });
+
   it('withdraws the request when the client cancels the call', async () => {
     const controller = new AbortController();
     const call = bastion.client.callTool({ name: 'fs__write_file', arguments: { path: join(root, 'cancelled.txt'), content: 'c' } }, { signal: controller.signal });

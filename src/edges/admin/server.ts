@@ -1,7 +1,8 @@
 /**
  * The admin API, on its own loopback port behind a bearer token:
  *   GET  /admin/approvals        pending approvals
- *   POST /admin/approvals/{id}   {"decision": "approve" | "deny", "scope": "once" | "session"}
+ *   POST /admin/approvals/{id}   {"decision": "approve" | "deny", "scope": "once" | "session",
+ *                                 "pattern"?: "git diff *", "ttl"?: "1h"}
  * It only translates: the approval manager decides what an answer means. When its port is taken
  * (another Bastion on this machine), Bastion runs without it and says so; approvals then go
  * through the other channels, or are denied.
@@ -10,12 +11,23 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
+import ms from 'ms';
 import { z } from 'zod';
 import type { ApprovalManager } from '../../approval/manager.js';
 import type { Logger } from '../../log/logger.js';
 import { sameToken, ensureToken } from './token.js';
 
-const AnswerSchema = z.strictObject({ decision: z.enum(['approve', 'deny']), scope: z.enum(['once', 'session']).optional() });
+const AnswerSchema = z
+  .strictObject({
+    decision: z.enum(['approve', 'deny']),
+    scope: z.enum(['once', 'session']).optional(),
+    pattern: z.string().min(1).optional(),
+    ttl: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || (typeof ms(value as ms.StringValue) === 'number' && ms(value as ms.StringValue) > 0), 'expected a duration such as "1h"'),
+  })
+  .refine((answer) => answer.pattern === undefined || (answer.decision === 'approve' && answer.scope === 'session'), 'a pattern is granted with decision approve and scope session');
 
 export interface AdminEdge {
   readonly url: string;
@@ -41,10 +53,12 @@ export function createAdminApp(approvals: ApprovalManager, token: string): Hono 
     const parsed = AnswerSchema.safeParse(body);
     if (!parsed.success) return c.json({ error: `invalid answer: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}` }, 400);
     const id = c.req.param('id');
-    if (!approvals.answer(id, { decision: parsed.data.decision, scope: parsed.data.scope ?? 'once' })) {
+    const { decision, scope = 'once', pattern, ttl } = parsed.data;
+    const answer = { decision, scope, ...(pattern ? { pattern } : {}), ...(ttl ? { ttlMs: ms(ttl as ms.StringValue) } : {}) };
+    if (!approvals.answer(id, answer)) {
       return c.json({ error: `no pending approval ${id}: it was answered, withdrawn or timed out` }, 404);
     }
-    return c.json({ id, decision: parsed.data.decision, scope: parsed.data.scope ?? 'once' });
+    return c.json({ id, decision, scope, ...(pattern ? { pattern } : {}), ...(ttl ? { ttl } : {}) });
   });
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   return app;

@@ -29,6 +29,14 @@ export interface ShellVerdict {
   readonly decision: PolicyVerdict;
   /** One reason per offending command (or line-wide problem). */
   readonly reasons: readonly string[];
+  /**
+   * The commands that ask only because no pattern allows them (unmatched, or an ask pattern).
+   * A person may grant a pattern that covers them; commands that ask for other reasons
+   * (dangerous flags, privileges, computed arguments) are never covered that way.
+   */
+  readonly grantable: ReadonlyArray<readonly string[]>;
+  /** Whether every command that asks is grantable. */
+  readonly onlyGrantable: boolean;
 }
 
 const PRECEDENCE: Record<PolicyVerdict, number> = { allow: 0, ask: 1, deny: 2 };
@@ -55,6 +63,18 @@ function matches(pattern: Pattern, words: Words): boolean {
 interface Finding {
   readonly decision: PolicyVerdict;
   readonly reason: string | (() => string);
+  /** Set when a pattern granted by a person could cover this command. */
+  readonly words?: readonly string[];
+}
+
+/** The words of a command a granted pattern may cover: only when the shell computes none of them. */
+function literalWords(words: Words): { words?: readonly string[] } {
+  return words.every((word) => word !== null) ? { words: words as readonly string[] } : {};
+}
+
+/** Whether a pattern (words, trailing `*` for the rest) matches a command. */
+export function patternMatches(pattern: string, words: readonly string[]): boolean {
+  return matches(compilePattern(pattern), words);
 }
 
 const show = (words: Words) => words.map((word) => word ?? '<computed>').join(' ');
@@ -78,19 +98,25 @@ export class ShellGuard {
 
   /** Decides a call's command line; `args` are the call's other arguments (the interpreter it asks for). */
   async decide(commandLine: unknown, args?: Record<string, unknown>): Promise<ShellVerdict> {
-    if (typeof commandLine !== 'string') return { decision: 'deny', reasons: ['the command is not a string'] };
+    if (typeof commandLine !== 'string') return { decision: 'deny', reasons: ['the command is not a string'], grantable: [], onlyGrantable: false };
     const interpreter = interpreterProblem(args);
-    if (interpreter) return { decision: 'deny', reasons: [interpreter] };
+    if (interpreter) return { decision: 'deny', reasons: [interpreter], grantable: [], onlyGrantable: false };
     const findings: Finding[] = [];
     await this.check(commandLine, 0, findings);
-    if (findings.length === 0) return { decision: 'deny', reasons: ['the command line runs nothing Bastion can check'] };
+    if (findings.length === 0) return { decision: 'deny', reasons: ['the command line runs nothing Bastion can check'], grantable: [], onlyGrantable: false };
     let decision: PolicyVerdict = 'allow';
     for (const finding of findings) if (PRECEDENCE[finding.decision] > PRECEDENCE[decision]) decision = finding.decision;
     const reasons: string[] = [];
+    const grantable: Array<readonly string[]> = [];
+    let onlyGrantable = true;
     for (const finding of findings) {
       if (finding.decision !== 'allow' || decision === 'allow') reasons.push(typeof finding.reason === 'string' ? finding.reason : finding.reason());
+      if (finding.decision === 'ask') {
+        if (finding.words) grantable.push(finding.words);
+        else onlyGrantable = false;
+      }
     }
-    return { decision, reasons };
+    return { decision, reasons, grantable, onlyGrantable: onlyGrantable && decision === 'ask' };
   }
 
   private async check(source: string, depth: number, findings: Finding[]): Promise<void> {
@@ -145,12 +171,12 @@ export class ShellGuard {
     }
     const asked = this.ask.find((pattern) => matches(pattern, run));
     if (asked) {
-      findings.push({ decision: 'ask', reason: `\`${show(run)}\`${via} matches ask pattern "${asked.text}"` });
+      findings.push({ decision: 'ask', reason: `\`${show(run)}\`${via} matches ask pattern "${asked.text}"`, ...literalWords(run) });
       return;
     }
     const allowed = this.allow.find((pattern) => matches(pattern, run));
     if (!allowed) {
-      findings.push({ decision: this.otherwise, reason: `\`${show(run)}\`${via} matches no pattern: ${this.otherwise}` });
+      findings.push({ decision: this.otherwise, reason: `\`${show(run)}\`${via} matches no pattern: ${this.otherwise}`, ...literalWords(run) });
       return;
     }
     const flag = dangerousFlag(run);
