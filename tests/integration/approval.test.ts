@@ -4,7 +4,7 @@
  * bound to the exact arguments and to the session; shell commands show what needs approval.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,6 +163,27 @@ describe('approval through the admin endpoint and the CLI', () => {
     const gone = cli('approve', second.id);
     assert.equal(gone.status, 1);
     assert.match(gone.stderr, /no pending approval/);
+  });
+
+  it('bastion approvals --watch shows a held call as it arrives and takes y', async () => {
+    const watcher = spawn(process.execPath, [BASTION_BIN, 'approvals', '--watch', '--config', config, '--url', admin.url], {
+      env: { ...process.env, BASTION_DATA_DIR: dataDir },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let shown = '';
+    watcher.stdout.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    try {
+      const created = bastion.client.callTool({ name: 'fs__create_directory', arguments: { path: join(root, 'by-watch') } }) as Promise<CallToolResult>;
+      await waitFor(() => /approve\? \[y\/s\/N\]/.test(shown), 10_000, 'the watcher showed the call');
+      assert.match(shown, /fs\/create_directory\s+write/);
+      assert.match(shown, /by-watch/);
+      watcher.stdin.write('y\n');
+      assert.notEqual((await created).isError, true);
+      assert.ok(existsSync(join(root, 'by-watch')));
+      for (const request of await pending(admin)) known.add(request.id);
+    } finally {
+      watcher.kill();
+    }
   });
 
   it('a pattern granted for the session covers later matching commands of that tool, and nothing else', async () => {
