@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
-import type { CompiledConfig } from '../config/compile.js';
+import { DEFAULT_ADMIN_PORT, defaultDataDir, type CompiledConfig } from '../config/compile.js';
 import { readToken } from '../edges/admin/token.js';
 import type { ApprovalRequest } from '../approval/manager.js';
 
@@ -19,10 +19,12 @@ export interface AdminTarget {
   readonly token: string;
 }
 
-export function adminTarget(config: CompiledConfig, url: string | undefined): AdminTarget {
-  const token = readToken(config.dataDir);
-  if (!token) throw new AdminClientError(`no admin token in ${config.dataDir}/admin-token: start Bastion with this config first`);
-  return { url: (url ?? `http://127.0.0.1:${config.admin.port}`).replace(/\/$/, ''), token };
+/** Where the admin API is and its token: from the config, else the defaults (port 7332, $BASTION_DATA_DIR). */
+export function adminTarget(config: CompiledConfig | undefined, url: string | undefined): AdminTarget {
+  const dataDir = config?.dataDir ?? defaultDataDir(process.env);
+  const token = readToken(dataDir);
+  if (!token) throw new AdminClientError(`no admin token in ${dataDir}/admin-token: start Bastion first (or give --config, or set BASTION_DATA_DIR)`);
+  return { url: (url ?? `http://127.0.0.1:${config?.admin.port ?? DEFAULT_ADMIN_PORT}`).replace(/\/$/, ''), token };
 }
 
 async function call(target: AdminTarget, path: string, init: RequestInit = {}): Promise<unknown> {

@@ -78,12 +78,12 @@ program
 program
   .command('approvals')
   .description('List the calls waiting for approval (through the admin API); --watch answers them as they arrive')
-  .requiredOption('-c, --config <file>', 'config file (for admin.port and dataDir)', process.env.BASTION_CONFIG)
+  .option('-c, --config <file>', 'config file, for admin.port and dataDir (default: $BASTION_CONFIG, else port 7332 and $BASTION_DATA_DIR)', process.env.BASTION_CONFIG)
   .option('--url <url>', 'admin API URL (default http://127.0.0.1:<admin.port>)')
   .option('--watch', 'show each pending call as it arrives and take y/s/n')
   .option('--json', 'print JSON')
-  .action(async (options: { config: string; url?: string; watch?: boolean; json?: boolean }) => {
-    const target = adminTarget(loadConfig(options.config), options.url);
+  .action(async (options: { config?: string; url?: string; watch?: boolean; json?: boolean }) => {
+    const target = adminTarget(options.config ? loadConfig(options.config) : undefined, options.url);
     if (options.watch) return watchApprovals(target, process.stdin, process.stdout);
     printApprovals(await listApprovals(target), options.json === true, process.stdout);
   });
@@ -95,14 +95,14 @@ for (const [name, decision] of [
   program
     .command(`${name} <id>`)
     .description(decision === 'approve' ? 'Approve a held call (once, or --session for identical calls of its session)' : 'Deny a held call')
-    .requiredOption('-c, --config <file>', 'config file (for admin.port and dataDir)', process.env.BASTION_CONFIG)
+    .option('-c, --config <file>', 'config file, for admin.port and dataDir (default: $BASTION_CONFIG, else port 7332 and $BASTION_DATA_DIR)', process.env.BASTION_CONFIG)
     .option('--url <url>', 'admin API URL (default http://127.0.0.1:<admin.port>)')
     .option('--session', 'approve identical calls of the same session too (never for execute tools)')
     .option('--pattern <pattern>', 'for a shell command: approve commands matching this pattern in the session too, e.g. "git diff *"')
     .option('--for <duration>', 'how long a --session or --pattern grant lasts, e.g. 1h')
-    .action(async (id: string, options: { config: string; url?: string; session?: boolean; pattern?: string; for?: string }) => {
+    .action(async (id: string, options: { config?: string; url?: string; session?: boolean; pattern?: string; for?: string }) => {
       const scope = options.session || options.pattern ? 'session' : 'once';
-      await answerApproval(adminTarget(loadConfig(options.config), options.url), id, decision, scope, {
+      await answerApproval(adminTarget(options.config ? loadConfig(options.config) : undefined, options.url), id, decision, scope, {
         ...(options.pattern ? { pattern: options.pattern } : {}),
         ...(options.for ? { ttl: options.for } : {}),
       });

@@ -10,6 +10,13 @@ import { CompiledPolicy } from '../policy/policy.js';
 import { RESERVED_SECTIONS, type RawConfig, type RemoteServerEntry, type ServeEntry, type StdioServerEntry } from './schema.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_ADMIN_PORT = 7332;
+
+/** The data directory when the config names none: $BASTION_DATA_DIR, else ~/.local/share/bastion. */
+export function defaultDataDir(env: NodeJS.ProcessEnv, base = process.cwd()): string {
+  const setting = env.BASTION_DATA_DIR;
+  return setting ? resolve(base, setting.replace(/^~(?=$|\/)/, homedir())) : join(homedir(), '.local', 'share', 'bastion');
+}
 
 interface ServerSpecBase {
   readonly name: string;
@@ -119,10 +126,7 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
       warnings.push(`${section}: this section is reserved for a feature that has not landed yet; it is ignored`);
     }
   }
-  const dataDirSetting = raw.dataDir ?? context.env.BASTION_DATA_DIR;
-  const dataDir = dataDirSetting
-    ? resolve(configDir, dataDirSetting.replace(/^~(?=$|\/)/, homedir()))
-    : join(homedir(), '.local', 'share', 'bastion');
+  const dataDir = raw.dataDir ? resolve(configDir, raw.dataDir.replace(/^~(?=$|\/)/, homedir())) : defaultDataDir(context.env, configDir);
   const servers: ServerSpec[] = [];
   // One server behind Bastion keeps its own names, so that wrapping a server changes nothing the client sees.
   const prefixByDefault = Object.values(raw.mcpServers).filter((entry) => !entry.disabled).length > 1;
@@ -146,7 +150,7 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
     dataDir,
     serve: compileServe(raw.serve ?? {}),
     policy: new CompiledPolicy(raw.policy ?? {}, { baseDir: configDir }),
-    admin: Object.freeze({ enabled: raw.admin?.enabled ?? true, port: raw.admin?.port ?? 7332 }),
+    admin: Object.freeze({ enabled: raw.admin?.enabled ?? true, port: raw.admin?.port ?? DEFAULT_ADMIN_PORT }),
     approval: Object.freeze({
       timeoutMs: toMs(raw.approval?.timeout, 120_000),
       channels: Object.freeze([...(raw.approval?.channels ?? ['elicitation', 'endpoint'])]),

@@ -157,7 +157,9 @@ describe('approval through the admin endpoint and the CLI', () => {
 
     const refused = bastion.client.callTool({ name: 'fs__create_directory', arguments: { path: join(root, 'refused') } }) as Promise<CallToolResult>;
     const second = await nextPending(admin, known);
-    assert.equal(cli('deny', second.id).status, 0);
+    // Without --config, the token comes from $BASTION_DATA_DIR.
+    const bare = spawnSync(process.execPath, [BASTION_BIN, 'deny', second.id, '--url', admin.url], { env: { ...process.env, BASTION_DATA_DIR: dataDir }, encoding: 'utf8' });
+    assert.equal(bare.status, 0, bare.stderr);
     assert.equal((await refused).isError, true);
     assert.ok(!existsSync(join(root, 'refused')));
     const gone = cli('approve', second.id);
