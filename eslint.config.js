@@ -16,4 +16,9 @@ export default tseslint.config(
     files: ['tests/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Tool configuration read by CommonJS loaders (puppeteer's).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
 );
