@@ -65,7 +65,13 @@ export function createAdminApp(approvals: ApprovalManager, token: string): Hono 
 }
 
 export async function startAdmin(approvals: ApprovalManager, settings: { port: number }, dataDir: string, log: Logger): Promise<AdminEdge | undefined> {
-  const token = ensureToken(dataDir);
+  let token: string;
+  try {
+    token = ensureToken(dataDir);
+  } catch (error) {
+    log.warn({ dataDir, error: (error as Error).message }, 'the admin token cannot be stored; the admin API is off, and approvals go through the other channels or are denied');
+    return undefined;
+  }
   const server = createAdaptorServer({ fetch: createAdminApp(approvals, token).fetch }) as Server;
   try {
     await new Promise<void>((resolve, reject) => {

@@ -23,7 +23,14 @@ export function ensureToken(dataDir: string): string {
   if (existing) return existing;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(32).toString('base64url');
-  writeFileSync(tokenFile(dataDir), `${token}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(tokenFile(dataDir), `${token}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another Bastion started at the same moment and wrote it first: use theirs.
+    const theirs = (error as NodeJS.ErrnoException).code === 'EEXIST' ? readToken(dataDir) : undefined;
+    if (theirs) return theirs;
+    throw error;
+  }
   chmodSync(tokenFile(dataDir), 0o600);
   return token;
 }
