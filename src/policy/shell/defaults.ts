@@ -15,7 +15,9 @@ export const DEFAULT_READ_ONLY = Object.freeze([
   'git branch', 'git branch -a', 'git branch -r', 'git branch -v', 'git branch -vv', 'git branch --list *', 'git rev-parse *', 'git ls-files *',
   'git blame *', 'git grep *', 'git remote', 'git remote -v', 'git tag', 'git tag -l *', 'git tag --list *', 'git cat-file *', 'git for-each-ref *',
   'git show-ref *', 'git shortlog *', 'git describe *', 'git rev-list *', 'git diff-tree *', 'git show-branch *', 'git whatchanged *',
-  'git stash list *', 'fd *', 'tar -tf *', 'tar -tvf *', 'unzip -l *', 'cargo tree *', 'cargo metadata *', 'node --version',
+  'git stash list *', 'git stash show *', 'git config --get *', 'git config --list', 'git config -l', 'git remote show *',
+  'git var *', 'git reflog', 'git reflog show *', 'fd *', 'tar -tf *', 'tar -tvf *', 'unzip -l *', 'unzip -Z *',
+  'unzip -v *', 'cargo tree *', 'cargo metadata *', 'base64 *', 'mktemp -u *', 'node --version',
   'npm --version', 'npm ls *', 'python3 --version',
 ]);
 
