@@ -237,7 +237,7 @@ export class ApprovalManager {
   }
 }
 
-export function approvalMessage(request: ApprovalRequest, exposedName: string): string {
+function approvalMessage(request: ApprovalRequest, exposedName: string): string {
   return [
     `Bastion holds a call that needs your approval.`,
     `Tool: ${exposedName} (server ${request.server}, ${request.tier}${request.destructive ? ', destructive' : ''})`,

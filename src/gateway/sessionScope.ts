@@ -30,7 +30,7 @@ const LIST_CHANGED_NOTIFICATIONS = ['notifications/tools/list_changed', 'notific
 /** The client capabilities Bastion mirrors to upstreams, so that servers offer what the client can do. */
 const MIRRORED_CAPABILITIES = ['sampling', 'elicitation', 'roots'] as const;
 
-export function mirroredCapabilities(client: ClientCapabilities | undefined): ClientCapabilities {
+function mirroredCapabilities(client: ClientCapabilities | undefined): ClientCapabilities {
   const mirrored: Record<string, unknown> = {};
   for (const key of MIRRORED_CAPABILITIES) if (client?.[key]) mirrored[key] = client[key];
   return mirrored as ClientCapabilities;
