@@ -11,15 +11,15 @@ import type { RawPolicy, RawRule } from '../config/policySchema.js';
 import { compileCondition, type Arguments, type Condition, type ConditionContext } from './conditions.js';
 import { inferTier, type Classification, type Tier, type ToolDefinition } from './tiers.js';
 import { systemLookup, type Lookup } from './urlAllowed.js';
+import { outranks, type PolicyVerdict } from './verdict.js';
+
+export type { PolicyVerdict } from './verdict.js';
 import { commandArgumentOf, DEFAULT_READ_ONLY } from './shell/defaults.js';
 import { ShellGuard } from './shell/guard.js';
 
 /** The id under which the default shell guard's decisions are reported. */
 export const DEFAULT_SHELL_RULE = 'shell-default';
 
-export type PolicyVerdict = 'allow' | 'ask' | 'deny';
-
-const PRECEDENCE: Record<PolicyVerdict, number> = { allow: 0, ask: 1, deny: 2 };
 const DEFAULTS: Record<Tier, PolicyVerdict> = { read: 'allow', write: 'ask', execute: 'ask', unknown: 'ask' };
 
 export interface ToolCall {
@@ -189,7 +189,7 @@ export class CompiledPolicy {
         reasons.push(`shadow rule ${rule.id} would ${decision} (not enforced)`);
         continue;
       }
-      if (!winner || PRECEDENCE[decision] > PRECEDENCE[winner.decision]) winner = decision === rule.decision ? rule : { ...rule, decision };
+      if (!winner || outranks(decision, winner.decision)) winner = decision === rule.decision ? rule : { ...rule, decision };
     }
     const commandArgument = guarded || !this.defaultShellGuard ? undefined : commandArgumentOf(call.tool, call.definition);
     if (commandArgument !== undefined && this.defaultShellGuard) {
@@ -197,7 +197,7 @@ export class CompiledPolicy {
       const verdict = await this.defaultShellGuard.decide(call.arguments?.[commandArgument], call.arguments);
       reasons.push(...verdict.reasons.map((reason) => `${DEFAULT_SHELL_RULE}: ${reason}`));
       shellAsks = mergeShellAsks(shellAsks, verdict);
-      if (!winner || PRECEDENCE[verdict.decision] > PRECEDENCE[winner.decision]) {
+      if (!winner || outranks(verdict.decision, winner.decision)) {
         winner = { id: DEFAULT_SHELL_RULE, decision: verdict.decision, shell: undefined, shadow: false, reason: undefined, server: undefined, tool: undefined, tiers: undefined, principal: undefined, conditions: [] };
       }
     }
@@ -230,7 +230,7 @@ export class CompiledPolicy {
         dependsOnArguments = true;
         continue;
       }
-      if (!winner || PRECEDENCE[rule.decision] > PRECEDENCE[winner.decision]) winner = rule;
+      if (!winner || outranks(rule.decision, winner.decision)) winner = rule;
     }
     if (this.defaultShellGuard && commandArgumentOf(tool, definition) !== undefined) dependsOnArguments = true;
     const decision = winner?.decision ?? this.defaults[tier];

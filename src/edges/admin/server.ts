@@ -8,13 +8,13 @@
  * through the other channels, or are denied.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import ms from 'ms';
 import { z } from 'zod';
 import type { ApprovalManager } from '../../approval/manager.js';
 import type { Logger } from '../../log/logger.js';
+import { listen } from '../listen.js';
 import { sameToken, ensureToken } from './token.js';
 
 const AnswerSchema = z
@@ -73,19 +73,13 @@ export async function startAdmin(approvals: ApprovalManager, settings: { port: n
     return undefined;
   }
   const server = createAdaptorServer({ fetch: createAdminApp(approvals, token).fetch }) as Server;
+  let port: number;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(settings.port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    ({ port } = await listen(server, settings.port, '127.0.0.1'));
   } catch (error) {
     log.warn({ port: settings.port, error: (error as Error).message }, 'the admin API could not listen; approvals cannot be answered through it');
     return undefined;
   }
-  const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   approvals.endpointListening = true;
   // Not "listening on": that line announces the MCP endpoint, and scripts look for it.

@@ -3,7 +3,6 @@
  * header sizes, and shuts down gracefully: on stop it refuses new requests, lets calls in flight
  * finish within serve.shutdownGrace, then ends every session and closes the upstreams.
  */
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isIP } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
@@ -11,6 +10,7 @@ import type { Server } from 'node:http';
 import type { ServeSettings } from '../../config/compile.js';
 import type { Gateway } from '../../gateway/gateway.js';
 import type { Logger } from '../../log/logger.js';
+import { listen } from '../listen.js';
 import { createApp } from './app.js';
 import { LegacySseSessions } from './legacySseSessions.js';
 import { SessionLimit } from './sessionLimit.js';
@@ -57,14 +57,7 @@ export async function startHttpEdge(gateway: Gateway, settings: ServeSettings, l
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(settings.port, settings.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listen(server, settings.port, settings.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
 

@@ -5,7 +5,7 @@
  * wrappers (sudo, env, xargs, timeout, find -exec...) looked through. A pattern is a list of
  * words; a trailing `*` matches any further arguments, or none; words match whole words.
  */
-import type { PolicyVerdict } from '../policy.js';
+import { outranks, type PolicyVerdict } from '../verdict.js';
 import { PathRoots } from '../pathWithin.js';
 import { dangerousFlag } from './dangerousFlags.js';
 import { interpreterProblem } from './defaults.js';
@@ -39,7 +39,6 @@ export interface ShellVerdict {
   readonly onlyGrantable: boolean;
 }
 
-const PRECEDENCE: Record<PolicyVerdict, number> = { allow: 0, ask: 1, deny: 2 };
 /** `sh -c` inside `sh -c`... beyond this depth the line is refused. */
 const MAX_DEPTH = 4;
 
@@ -105,7 +104,7 @@ export class ShellGuard {
     await this.check(commandLine, 0, findings);
     if (findings.length === 0) return { decision: 'deny', reasons: ['the command line runs nothing Bastion can check'], grantable: [], onlyGrantable: false };
     let decision: PolicyVerdict = 'allow';
-    for (const finding of findings) if (PRECEDENCE[finding.decision] > PRECEDENCE[decision]) decision = finding.decision;
+    for (const finding of findings) if (outranks(finding.decision, decision)) decision = finding.decision;
     const reasons: string[] = [];
     const grantable: Array<readonly string[]> = [];
     let onlyGrantable = true;
