@@ -6,6 +6,7 @@
  * memory: after a restart they are gone, and the calls they held were never approved.
  */
 import { randomBytes } from 'node:crypto';
+import type { ApprovalTrail, NoticeEvent } from '../audit/record.js';
 import type { Logger } from '../log/logger.js';
 import type { CallContext } from '../pipeline/context.js';
 import type { PolicyDecision } from '../policy/policy.js';
@@ -49,7 +50,12 @@ export interface ApprovalAnswer {
 export interface ApprovalOutcome {
   readonly approved: boolean;
   readonly detail: string;
+  /** Who decided, when and through which channel: for the audit record. */
+  readonly trail: ApprovalTrail;
 }
+
+/** Receives a notice when a call is held for approval and when the hold ends (the audit log). */
+export type ApprovalNotices = (notice: NoticeEvent) => void;
 
 export interface ApprovalSettings {
   readonly timeoutMs: number;
@@ -73,6 +79,7 @@ export class ApprovalManager {
   constructor(
     private readonly settings: ApprovalSettings,
     private readonly log: Logger,
+    private readonly notices: ApprovalNotices = () => undefined,
   ) {}
 
   list(): ApprovalRequest[] {
@@ -94,7 +101,7 @@ export class ApprovalManager {
 
   async decide(ctx: CallContext, decision: PolicyDecision, policyVersion: string): Promise<ApprovalOutcome> {
     const target = ctx.target;
-    if (!target?.name) return { approved: false, detail: 'the call has no tool to approve' };
+    if (!target?.name) return { approved: false, detail: 'the call has no tool to approve', trail: trail(null, 'unreachable', null, null, null) };
     const args = target.params?.arguments;
     const binding: Binding = {
       principal: ctx.caller.principal,
@@ -104,12 +111,12 @@ export class ApprovalManager {
       argumentsHash: argumentsHash(args),
       policyVersion,
     };
-    if (this.grants.covers(binding, decision.tier)) return { approved: true, detail: 'approved earlier for this session' };
+    if (this.grants.covers(binding, decision.tier)) return { approved: true, detail: 'approved earlier for this session', trail: trail(null, 'granted', 'grant', null, 'session') };
     if (decision.shell?.onlyGrantable) {
       const pattern = this.grants.coveringPattern(binding, decision.shell.grantable);
       if (pattern) {
         this.log.info({ server: binding.server, tool: binding.tool, session: binding.session, pattern }, 'approved by a pattern granted for the session');
-        return { approved: true, detail: `approved for this session by the granted pattern ${pattern}` };
+        return { approved: true, detail: `approved for this session by the granted pattern ${pattern}`, trail: { ...trail(null, 'granted', 'grant', null, 'session'), pattern } };
       }
     }
     const now = Date.now();
@@ -131,6 +138,7 @@ export class ApprovalManager {
       sessionScopeAllowed: SessionGrants.coverable(decision.tier),
       grantableCommands: decision.shell?.onlyGrantable ? decision.shell.grantable : [],
     };
+    this.notices(notice('requested', request, {}));
     const unreachable: string[] = [];
     for (const channel of this.settings.channels) {
       if (channel === 'elicitation') {
@@ -139,7 +147,7 @@ export class ApprovalManager {
           continue;
         }
         try {
-          return this.settle(request, binding, await this.withTimeout(ctx.signal, (signal) => this.askClient(ctx, request, signal)), 'the client');
+          return this.settle(request, binding, await this.withTimeout(ctx.signal, (signal) => this.askClient(ctx, request, signal)), 'elicitation');
         } catch (error) {
           if (error instanceof ApprovalTimeout || ctx.signal.aborted) return this.failed(request, error);
           this.log.warn({ approval: request.id, error: (error as Error).message }, 'approval by elicitation failed; trying the next channel');
@@ -153,34 +161,43 @@ export class ApprovalManager {
           continue;
         }
         try {
-          return this.settle(request, binding, await this.withTimeout(ctx.signal, (signal) => this.askEndpoint(request, signal)), 'the admin endpoint');
+          return this.settle(request, binding, await this.withTimeout(ctx.signal, (signal) => this.askEndpoint(request, signal)), 'endpoint');
         } catch (error) {
           return this.failed(request, error);
         }
       }
     }
     this.log.warn({ approval: request.id, server: request.server, tool: request.tool, unreachable }, 'approval needed, but no channel is reachable: denied');
-    return { approved: false, detail: `no approval channel is reachable: ${unreachable.join('; ')}` };
+    this.notices(notice('unreachable', request, { unreachable }));
+    return { approved: false, detail: `no approval channel is reachable: ${unreachable.join('; ')}`, trail: trail(request.id, 'unreachable', null, null, null) };
   }
 
-  private settle(request: ApprovalRequest, binding: Binding, answer: ApprovalAnswer, via: string): ApprovalOutcome {
+  private settle(request: ApprovalRequest, binding: Binding, answer: ApprovalAnswer, channel: ApprovalChannel): ApprovalOutcome {
+    const via = channel === 'elicitation' ? 'the client' : 'the admin endpoint';
+    const by = channel === 'elicitation' ? request.principal : 'admin';
+    const scope = answer.scope === 'session' && (request.sessionScopeAllowed || answer.pattern !== undefined) ? 'session' : 'once';
+    const answered = { ...trail(request.id, answer.decision === 'approve' ? 'approved' : 'denied', channel, by, scope), ...(answer.pattern !== undefined ? { pattern: answer.pattern } : {}) };
     this.log.info({ approval: request.id, server: request.server, tool: request.tool, decision: answer.decision, scope: answer.scope, via }, 'approval answered');
-    if (answer.decision !== 'approve') return { approved: false, detail: `a human denied it through ${via}` };
+    this.notices(notice('answered', request, { ...answered }));
+    if (answer.decision !== 'approve') return { approved: false, detail: `a human denied it through ${via}`, trail: answered };
     if (answer.pattern !== undefined) {
       this.grants.grantPattern(binding, answer.pattern, answer.ttlMs);
       this.log.info({ approval: request.id, session: binding.session, server: binding.server, tool: binding.tool, pattern: answer.pattern, ttlMs: answer.ttlMs }, 'pattern granted for the session');
     } else if (answer.scope === 'session' && request.sessionScopeAllowed) {
       this.grants.grant(binding, answer.ttlMs);
     }
-    return { approved: true, detail: `approved through ${via}${answer.scope === 'session' && request.sessionScopeAllowed ? ' for this session' : ''}` };
+    return { approved: true, detail: `approved through ${via}${answer.scope === 'session' && request.sessionScopeAllowed ? ' for this session' : ''}`, trail: answered };
   }
 
   private failed(request: ApprovalRequest, error: unknown): ApprovalOutcome {
     const timedOut = error instanceof ApprovalTimeout;
     this.log.info({ approval: request.id, server: request.server, tool: request.tool, reason: timedOut ? 'timeout' : 'cancelled' }, 'approval not given: denied');
+    const ended = trail(request.id, timedOut ? 'timeout' : 'cancelled', null, null, null);
+    this.notices(notice(ended.outcome, request, {}));
     return {
       approved: false,
       detail: timedOut ? `the approval timed out after ${Math.round(this.settings.timeoutMs / 1000)} s with no answer` : 'the call was cancelled while it waited for approval',
+      trail: ended,
     };
   }
 
@@ -246,4 +263,21 @@ function approvalMessage(request: ApprovalRequest, exposedName: string): string 
     `Why: ${request.reasons.join('; ')}`,
     `No answer by ${request.expiresAt} means deny.`,
   ].join('\n');
+}
+
+function trail(id: string | null, outcome: ApprovalTrail['outcome'], via: string | null, by: string | null, scope: ApprovalTrail['scope']): ApprovalTrail {
+  return { id, outcome, via, by, at: new Date().toISOString(), scope };
+}
+
+/** An approval notice for the audit log: what was held, and what became of it. Arguments are on the call's own record. */
+function notice(event: string, request: ApprovalRequest, detail: Record<string, unknown>): NoticeEvent {
+  return {
+    kind: 'approval',
+    time: new Date().toISOString(),
+    event,
+    server: request.server,
+    session: request.session,
+    principal: request.principal,
+    detail: { approval: request.id, tool: request.tool, tier: request.tier, rule: request.rule, argumentsHash: request.argumentsHash, expiresAt: request.expiresAt, ...detail },
+  };
 }

@@ -8,12 +8,15 @@
  * ones (`npm run bench:shell`).
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Redactor } from '../audit/redact.js';
+import { AuditStoreError } from '../audit/store.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { BASTION_VERSION } from '../version.js';
 import { UnsafeBindError } from '../edges/http/server.js';
 import { runStdio } from './run.js';
 import { AdminClientError, adminTarget, answerApproval, listApprovals, printApprovals, watchApprovals } from './approvals.js';
+import { AuditUsageError, auditExport, auditQuery, auditTail, auditVerify } from './audit.js';
 import { runCheck } from './check.js';
 import { runServe } from './serve.js';
 import { listTools, printTools } from './tools.js';
@@ -38,8 +41,8 @@ program
   .requiredOption('-c, --config <file>', 'config file (YAML or JSON; the mcpServers shape of claude_desktop_config.json)', process.env.BASTION_CONFIG)
   .option('--log-level <level>', 'log level on stderr: trace, debug, info, warn, error', process.env.BASTION_LOG_LEVEL ?? 'info')
   .action(async (options: { config: string; logLevel: string }) => {
-    const log = createLogger(options.logLevel);
-    await runStdio(loadConfig(options.config), log);
+    const config = loadConfig(options.config);
+    await runStdio(config, createLogger(options.logLevel, new Redactor(config.audit.redact)));
   });
 
 function parsePort(value: string): number {
@@ -56,8 +59,8 @@ program
   .option('--port <port>', 'TCP port (default: serve.port, else 7331; 0 picks a free port)', parsePort)
   .option('--log-level <level>', 'log level on stderr: trace, debug, info, warn, error', process.env.BASTION_LOG_LEVEL ?? 'info')
   .action(async (options: { config: string; host?: string; port?: number; logLevel: string }) => {
-    const log = createLogger(options.logLevel);
-    await runServe(loadConfig(options.config), { host: options.host, port: options.port }, log);
+    const config = loadConfig(options.config);
+    await runServe(config, { host: options.host, port: options.port }, createLogger(options.logLevel, new Redactor(config.audit.redact)));
   });
 
 program
@@ -121,11 +124,72 @@ program
     printTools(rows, options.json === true, process.stdout);
   });
 
+const audit = program
+  .command('audit')
+  .description('Read the audit log: every request, decision and approval, hash-chained')
+  .hook('preAction', () => {
+    // A reader that stops early (`bastion audit export | head`) closes the pipe; that is not an error.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  });
+const configOption = ['-c, --config <file>', 'config file, for the audit store (audit.store, audit.path, dataDir)', process.env.BASTION_CONFIG] as const;
+const filterOptions = (command: Command) =>
+  command
+    .option('--since <when>', 'only records since a duration ago (1h, 30m) or a time (2026-11-24T08:00:00Z)')
+    .option('--server <name>', 'only this server')
+    .option('--tool <name>', "only this tool (the server's own name), prompt or resource URI")
+    .option('--decision <decision>', 'only allow or deny')
+    .option('--kind <kind>', 'only call, approval, session, config or upstream records');
+
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
+filterOptions(audit.command('tail').description('Print the last records; with -f, keep printing new ones as they are written'))
+  .requiredOption(...configOption)
+  .option('-n, --lines <count>', 'how many of the last records', parseCount, 20)
+  .option('-f, --follow', 'keep printing new records until interrupted')
+  .option('--json', 'print each record as a JSON line')
+  .action(async (options: { config: string; lines: number; follow?: boolean; json?: boolean }) => {
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    await auditTail(loadConfig(options.config), options, process.stdout, stop.signal);
+  });
+
+filterOptions(audit.command('query').description('Print the records that match the filters, oldest first'))
+  .requiredOption(...configOption)
+  .option('--limit <count>', 'only the last N matching records', parseCount)
+  .option('--json', 'print each record as a JSON line')
+  .action(async (options: { config: string; json?: boolean; limit?: number }) => {
+    await auditQuery(loadConfig(options.config), options, process.stdout);
+  });
+
+audit
+  .command('verify')
+  .description('Check the hash chain: exit 0 with "N records, chain intact", or 1 naming the first broken record')
+  .requiredOption(...configOption)
+  .action(async (options: { config: string }) => {
+    if (!(await auditVerify(loadConfig(options.config), process.stdout))) process.exitCode = 1;
+  });
+
+filterOptions(audit.command('export').description('Write records as JSON lines or CSV, oldest first'))
+  .requiredOption(...configOption)
+  .option('--format <format>', 'jsonl or csv', 'jsonl')
+  .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
+  .action(async (options: { config: string; format: string; output?: string }) => {
+    const count = await auditExport(loadConfig(options.config), options, process.stdout);
+    if (options.output) process.stderr.write(`exported ${count} records to ${options.output}\n`);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof UnsafeBindError) fail(error.message);
-  if (error instanceof AdminClientError) {
+  if (error instanceof ConfigError || error instanceof UnsafeBindError || error instanceof AuditUsageError) fail(error.message);
+  if (error instanceof AdminClientError || error instanceof AuditStoreError) {
     process.stderr.write(`bastion: ${error.message}\n`);
     process.exit(1);
   }

@@ -7,6 +7,7 @@ import type { CompiledConfig } from '../config/compile.js';
 import { watchConfig } from '../config/watch.js';
 import { startAdmin } from '../edges/admin/server.js';
 import { startHttpEdge } from '../edges/http/server.js';
+import { openAuditWriter } from '../audit/openStore.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log/logger.js';
 
@@ -18,10 +19,10 @@ export interface ServeOverrides {
 export async function runServe(config: CompiledConfig, overrides: ServeOverrides, log: Logger): Promise<void> {
   for (const warning of config.warnings) log.warn({ config: config.file }, warning);
   const settings = { ...config.serve, ...(overrides.host !== undefined ? { host: overrides.host } : {}), ...(overrides.port !== undefined ? { port: overrides.port } : {}) };
-  const gateway = new Gateway(config, log);
+  const gateway = new Gateway(config, log, await openAuditWriter(config.audit, log));
   const edge = await startHttpEdge(gateway, settings, log);
-  const watcher = watchConfig(config.file, (next) => gateway.reload(next), log);
-  const admin = config.admin.enabled ? await startAdmin(gateway.approvals, config.admin, config.dataDir, log) : undefined;
+  const watcher = watchConfig(config.file, { onValid: (next) => gateway.reload(next), onRejected: (problems) => gateway.rejectReload(config.file, problems) }, log);
+  const admin = config.admin.enabled ? await startAdmin(gateway, config, log) : undefined;
   const stop = (reason: string) => {
     void Promise.all([watcher.close(), admin?.close(), edge.stop(reason)]).then(() => {
       log.info('stopped');

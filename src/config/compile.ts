@@ -7,7 +7,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import ms from 'ms';
 import { CompiledPolicy } from '../policy/policy.js';
-import { RESERVED_SECTIONS, type RawConfig, type RemoteServerEntry, type ServeEntry, type StdioServerEntry } from './schema.js';
+import type { TraceSettings } from '../telemetry/tracing.js';
+import { RESERVED_SECTIONS, type AuditEntry, type RawConfig, type TelemetryEntry, type RemoteServerEntry, type ServeEntry, type StdioServerEntry } from './schema.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_ADMIN_PORT = 7332;
@@ -49,6 +50,19 @@ export interface ServeSettings {
 
 export const LOOPBACK_HOSTNAMES = Object.freeze(['localhost', '127.0.0.1', '[::1]']);
 
+export interface AuditSettings {
+  readonly enabled: boolean;
+  readonly store: 'sqlite' | 'postgres' | 'jsonl';
+  /** The file of a sqlite or jsonl store. */
+  readonly path: string;
+  /** The PostgreSQL URL; undefined when the store is not postgres, or no URL is given. */
+  readonly url: string | undefined;
+  readonly table: string;
+  readonly durability: 'process' | 'os';
+  readonly onFailure: 'deny' | 'allow';
+  readonly redact: { readonly keys: readonly string[]; readonly patterns: readonly string[] };
+}
+
 export interface StdioServerSpec extends ServerSpecBase {
   readonly transport: 'stdio';
   readonly command: string;
@@ -74,6 +88,8 @@ export interface CompiledConfig {
   readonly policy: CompiledPolicy;
   readonly admin: { readonly enabled: boolean; readonly port: number };
   readonly approval: { readonly timeoutMs: number; readonly channels: ReadonlyArray<'elicitation' | 'endpoint'> };
+  readonly audit: AuditSettings;
+  readonly telemetry: { readonly metrics: boolean; readonly traces: TraceSettings };
   /** Things the operator should know at startup: ignored reserved sections, disabled servers. */
   readonly warnings: readonly string[];
 }
@@ -155,7 +171,35 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
       timeoutMs: toMs(raw.approval?.timeout, 120_000),
       channels: Object.freeze([...(raw.approval?.channels ?? ['elicitation', 'endpoint'])]),
     }),
+    audit: compileAudit(raw.audit ?? {}, { configDir, dataDir, env: context.env }),
+    telemetry: compileTelemetry(raw.telemetry ?? {}, context.env),
     warnings: Object.freeze(warnings),
+  });
+}
+
+function compileAudit(entry: AuditEntry, where: { configDir: string; dataDir: string; env: NodeJS.ProcessEnv }): AuditSettings {
+  const store = entry.store ?? 'sqlite';
+  const defaultFile = store === 'jsonl' ? 'audit.jsonl' : 'audit.db';
+  return Object.freeze({
+    enabled: entry.enabled ?? true,
+    store,
+    path: entry.path ? resolve(where.configDir, entry.path.replace(/^~(?=$|\/)/, homedir())) : join(where.dataDir, defaultFile),
+    url: store === 'postgres' ? (entry.url ?? where.env.BASTION_AUDIT_URL) : undefined,
+    table: entry.table ?? 'bastion_audit',
+    durability: entry.durability ?? 'process',
+    onFailure: entry.onFailure ?? 'deny',
+    redact: Object.freeze({ keys: Object.freeze([...(entry.redact?.keys ?? [])]), patterns: Object.freeze([...(entry.redact?.patterns ?? [])]) }),
+  });
+}
+
+function compileTelemetry(entry: TelemetryEntry, env: NodeJS.ProcessEnv): CompiledConfig['telemetry'] {
+  return Object.freeze({
+    metrics: entry.metrics ?? true,
+    traces: Object.freeze({
+      endpoint: entry.traces?.endpoint ?? (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined),
+      serviceName: entry.traces?.serviceName ?? 'bastion',
+      sampleRatio: entry.traces?.sampleRatio ?? 1,
+    }),
   });
 }
 

@@ -116,7 +116,11 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
   const result = ConfigSchema.safeParse(substituted);
   if (!result.success) problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, substituted)));
   if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
-  return compileConfig(result.data, { file, env });
+  const compiled = compileConfig(result.data, { file, env });
+  if (compiled.audit.enabled && compiled.audit.store === 'postgres' && !compiled.audit.url) {
+    throw new ConfigError(file, ['audit.url: the postgres store needs a connection URL (set audit.url, or $BASTION_AUDIT_URL)']);
+  }
+  return compiled;
 }
 
 export function loadConfig(path: string, options: LoadOptions = {}): CompiledConfig {

@@ -5,6 +5,7 @@
  * by hand. The schema is strict: an unknown key is an error, to catch typos.
  */
 import ms from 'ms';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { PolicySchema } from './policySchema.js';
 
@@ -134,6 +135,72 @@ export const ApprovalSchema = z
   })
   .describe('Human approval of calls whose decision is ask.');
 
+const re2Pattern = z
+  .string()
+  .min(1)
+  .superRefine((source, ctx) => {
+    try {
+      RE2JS.compile(source);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `the pattern does not compile as RE2: ${(error as Error).message}` });
+    }
+  });
+
+export const AuditSchema = z
+  .strictObject({
+    enabled: z.boolean().optional().describe('Record every request in the audit log. Default true.'),
+    store: z
+      .enum(['sqlite', 'postgres', 'jsonl'])
+      .optional()
+      .describe('Where records go: "sqlite" (default, embedded, in dataDir), "postgres" (for teams; set url), or "jsonl" (one JSON record per line).'),
+    path: z.string().min(1).optional().describe('The sqlite or jsonl file. Default dataDir/audit.db or dataDir/audit.jsonl; relative paths are relative to the config file.'),
+    url: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('PostgreSQL connection URL, e.g. postgres://bastion@db/audit. Default: $BASTION_AUDIT_URL. Keep passwords out of the file: use the variable, or PGPASSWORD.'),
+    table: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a plain lower-case SQL name')
+      .optional()
+      .describe('PostgreSQL table. Default bastion_audit.'),
+    durability: z
+      .enum(['process', 'os'])
+      .optional()
+      .describe(
+        'When a call is answered, its record is committed. "process" (default): the commit survives a crash of Bastion (kill -9) but not of the machine. ' +
+          '"os": every commit is also flushed to disk (fsync), so it survives power loss, at the cost of one fsync per batch.',
+      ),
+    onFailure: z
+      .enum(['deny', 'allow'])
+      .optional()
+      .describe('When the store cannot be written: "deny" (default) refuses calls until it can; "allow" serves them and keeps the records queued for retry.'),
+    redact: z
+      .strictObject({
+        keys: z.array(re2Pattern).optional().describe('Extra argument names (RE2 regular expressions, case-insensitive) whose values are always redacted.'),
+        patterns: z.array(re2Pattern).optional().describe('Extra value patterns (RE2 regular expressions); every match in a string is redacted.'),
+      })
+      .optional()
+      .describe('Secrets are redacted from records and logs by built-in name and shape patterns; add your own here.'),
+  })
+  .describe('The tamper-evident audit log: every request, decision and approval, hash-chained.');
+
+export const TelemetrySchema = z
+  .strictObject({
+    metrics: z.boolean().optional().describe('Serve Prometheus metrics at /metrics on the admin port (bearer token as for the admin API). Default true.'),
+    traces: z
+      .strictObject({
+        endpoint: z
+          .url({ protocol: /^https?$/ })
+          .optional()
+          .describe('OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. Default: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; unset exports nothing.'),
+        serviceName: z.string().min(1).optional().describe('service.name of the spans. Default "bastion".'),
+        sampleRatio: z.number().min(0).max(1).optional().describe('Share of new traces recorded (a client\'s sampled trace is always followed). Default 1.'),
+      })
+      .optional(),
+  })
+  .describe('Metrics and traces.');
+
 /** A section that a later issue defines: accepted (any shape) and ignored with a warning until it lands. */
 const reservedSection = (what: string) => z.unknown().optional().describe(`Reserved: ${what}. Accepted and ignored for now.`);
 
@@ -157,7 +224,8 @@ export const ConfigSchema = z
     policy: PolicySchema.optional(),
     admin: AdminSchema.optional(),
     approval: ApprovalSchema.optional(),
-    audit: reservedSection('the audit log'),
+    audit: AuditSchema.optional(),
+    telemetry: TelemetrySchema.optional(),
     trust: reservedSection('pinned packages and tool definitions'),
     // Claude Desktop keeps these beside mcpServers; accepting them lets its file be used unchanged.
     globalShortcut: z.unknown().optional().describe("Claude Desktop's own setting; ignored by Bastion."),
@@ -169,6 +237,8 @@ export type RawConfig = z.infer<typeof ConfigSchema>;
 export type StdioServerEntry = z.infer<typeof StdioServerSchema>;
 export type RemoteServerEntry = z.infer<typeof RemoteServerSchema>;
 export type ServeEntry = z.infer<typeof ServeSchema>;
+export type AuditEntry = z.infer<typeof AuditSchema>;
+export type TelemetryEntry = z.infer<typeof TelemetrySchema>;
 
 /** Sections and server keys that are reserved for issues not yet landed. */
-export const RESERVED_SECTIONS = ['audit', 'trust'] as const;
+export const RESERVED_SECTIONS = ['trust'] as const;

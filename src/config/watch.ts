@@ -11,16 +11,22 @@ import { ConfigError, loadConfig } from './load.js';
 
 const SETTLE_MS = 100;
 
-export function watchConfig(file: string, onValid: (config: CompiledConfig) => void, log: Logger): FSWatcher {
+export interface ReloadHandlers {
+  readonly onValid: (config: CompiledConfig) => void;
+  readonly onRejected: (problems: readonly string[]) => void;
+}
+
+export function watchConfig(file: string, handlers: ReloadHandlers, log: Logger): FSWatcher {
   const watcher = watch(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: SETTLE_MS, pollInterval: 20 } });
   const reload = () => {
     try {
       const config = loadConfig(file);
-      onValid(config);
+      handlers.onValid(config);
       log.info({ config: file }, 'config reloaded: the new policy applies to new calls');
     } catch (error) {
       const problems = error instanceof ConfigError ? error.problems : [(error as Error).message];
       log.error({ config: file, problems }, 'config reload rejected: the previous policy stays in force');
+      handlers.onRejected(problems);
     }
   };
   watcher.on('change', reload).on('add', reload);

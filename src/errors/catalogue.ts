@@ -22,6 +22,11 @@ export const ERROR_CATALOGUE = {
   BASTION_INTERNAL: { jsonRpc: -32603, summary: 'An unexpected error inside Bastion; the request was not forwarded.' },
   BASTION_POLICY_DENIED: { jsonRpc: -32003, toolResult: true, summary: 'The policy denied the call. A tool call gets a tool result with isError: true naming the rule.' },
   BASTION_APPROVAL_REQUIRED: { jsonRpc: -32004, toolResult: true, summary: "The call needs a human's approval and none was given (no approval channel, or it timed out): denied." },
+  BASTION_AUDIT_UNAVAILABLE: {
+    jsonRpc: -32005,
+    toolResult: true,
+    summary: 'The audit log cannot be written (audit.onFailure: deny): new calls are refused, and a call whose record failed gets this error instead of its result.',
+  },
   BASTION_HOST_FORBIDDEN: { jsonRpc: -32000, http: 403, summary: 'The Host header names a host Bastion does not serve (DNS rebinding defence).' },
   BASTION_ORIGIN_FORBIDDEN: { jsonRpc: -32000, http: 403, summary: 'The Origin header names an origin that is not allowed to call Bastion from a browser.' },
   BASTION_BODY_TOO_LARGE: { jsonRpc: -32000, http: 413, summary: 'The request body is larger than serve.maxBodyBytes.' },

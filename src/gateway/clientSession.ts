@@ -82,6 +82,11 @@ export class ClientSession implements ClientSessionHandle {
     this.server.oninitialized = () => void this.ensureScope();
   }
 
+  describe(): Record<string, unknown> {
+    const client = this.server.getClientVersion();
+    return { principal: ANONYMOUS, client: client?.name ?? null, clientVersion: client?.version ?? null };
+  }
+
   /** Requests of this session not answered yet; an idle session, or one that may stop, has none. */
   get unansweredRequests(): number {
     return this.unanswered.size;

@@ -8,6 +8,7 @@
 import type { ClientCapabilities, JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../config/compile.js';
 import type { Logger } from '../log/logger.js';
+import type { Recorder } from '../telemetry/recorder.js';
 import type { CallContext, SessionView } from '../pipeline/context.js';
 import type { JsonObject } from '../upstream/passthrough.js';
 import { Upstream, type UpstreamEvents, type UpstreamState } from '../upstream/upstream.js';
@@ -17,6 +18,8 @@ import type { SharedUpstreams } from './sharedUpstreams.js';
 /** What the scope needs from a connected client session. */
 export interface ClientSessionHandle {
   readonly id: string;
+  /** Who the client is, for the audit record of the session's start. */
+  describe?(): Record<string, unknown>;
   /** Sends a notification on the session's own stream (not tied to a request). */
   notify(method: string, params?: JsonObject): void;
   /** Whether the client declared elicitation (form mode). */
@@ -55,6 +58,7 @@ export class SessionScope implements SessionView, UpstreamEvents {
     clientCapabilities: ClientCapabilities | undefined,
     private readonly shared: SharedUpstreams,
     private readonly log: Logger,
+    recorder?: Recorder,
   ) {
     const mirrored = mirroredCapabilities(clientCapabilities);
     for (const spec of specs) {
@@ -62,7 +66,7 @@ export class SessionScope implements SessionView, UpstreamEvents {
         this.upstreams.set(spec.name, shared.acquire(spec, mirrored, this));
         continue;
       }
-      const upstream = new Upstream(spec, mirrored, this, log.child({ server: spec.name, session: session.id }));
+      const upstream = new Upstream(spec, mirrored, this, log.child({ server: spec.name, session: session.id }), recorder?.upstreamListener(spec.name, session.id));
       this.upstreams.set(spec.name, upstream);
       this.own.push(upstream);
       upstream.start();

@@ -8,6 +8,7 @@ import type { ClientCapabilities, JSONRPCNotification, JSONRPCRequest } from '@m
 import type { ServerSpec } from '../config/compile.js';
 import { BastionError } from '../errors/bastionError.js';
 import type { Logger } from '../log/logger.js';
+import type { Recorder } from '../telemetry/recorder.js';
 import type { JsonObject } from '../upstream/passthrough.js';
 import { Upstream, type UpstreamEvents, type UpstreamState } from '../upstream/upstream.js';
 import type { SessionScope } from './sessionScope.js';
@@ -20,13 +21,16 @@ interface SharedEntry {
 export class SharedUpstreams implements UpstreamEvents {
   private readonly entries = new Map<string, SharedEntry>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly recorder?: Recorder,
+  ) {}
 
   /** The shared connection to a server, started on first use with the first client's capabilities. */
   acquire(spec: ServerSpec, capabilities: ClientCapabilities, scope: SessionScope): Upstream {
     let entry = this.entries.get(spec.name);
     if (!entry) {
-      entry = { upstream: new Upstream(spec, capabilities, this, this.log.child({ server: spec.name, sharing: 'shared' })), scopes: new Set() };
+      entry = { upstream: new Upstream(spec, capabilities, this, this.log.child({ server: spec.name, sharing: 'shared' }), this.recorder?.upstreamListener(spec.name, null)), scopes: new Set() };
       this.entries.set(spec.name, entry);
       entry.upstream.start();
     }

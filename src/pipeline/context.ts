@@ -4,9 +4,11 @@
  */
 import type { RequestId } from '@modelcontextprotocol/server';
 import type { BastionError } from '../errors/bastionError.js';
+import type { ApprovalTrail } from '../audit/record.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { Catalog } from '../gateway/catalog.js';
 import type { PolicyDecision } from '../policy/policy.js';
+import type { RequestTrace } from '../telemetry/tracing.js';
 import type { Upstream } from '../upstream/upstream.js';
 
 /**
@@ -73,10 +75,14 @@ export interface CallContext {
    */
   readonly closeStream?: () => void;
   readonly startedAt: number;
+  /** Written by the trace stage: the request's trace, carried upstream in `_meta`. */
+  trace?: RequestTrace;
   /** Written by the route stage. */
   target?: Target;
   /** Written by the policy stage for tool calls. */
   policy?: PolicyDecision;
+  /** Written by the policy stage when the call was held for approval (or covered by a grant). */
+  approval?: ApprovalTrail;
   /** Written by the forward stage (or a stage answering itself). */
   result?: Record<string, unknown>;
   /** Written by any stage that refuses; stops the chain. */

@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import type { ServerSpec } from '../config/compile.js';
 import { BastionError } from '../errors/bastionError.js';
 import type { Logger } from '../log/logger.js';
+import type { LifecycleListener } from '../telemetry/recorder.js';
 import { BASTION_NAME, BASTION_VERSION } from '../version.js';
 import { passthroughResult, type JsonObject } from './passthrough.js';
 import { saveToolSnapshot } from './toolSnapshot.js';
@@ -88,6 +89,7 @@ export class Upstream {
     private readonly clientCapabilities: ClientCapabilities,
     private readonly events: UpstreamEvents,
     private readonly log: Logger,
+    private readonly lifecycle: LifecycleListener = () => undefined,
   ) {
     this.settledPromise = new Promise((resolve) => (this.settle = resolve));
   }
@@ -136,6 +138,7 @@ export class Upstream {
         client.onclose = () => this.onDisconnect(client);
         const info = client.getServerVersion();
         this.log.info({ transport: kind, upstream: info?.name, upstreamVersion: info?.version }, 'upstream connected');
+        this.lifecycle('started', { transport: kind, upstream: info?.name ?? null, upstreamVersion: info?.version ?? null });
         this.settle();
         this.events.onStateChange(this.name, 'ready');
         return;
@@ -148,6 +151,7 @@ export class Upstream {
     }
     this.lastError = failures.join('; ');
     this.log.warn({ error: this.lastError }, 'upstream connection failed');
+    this.lifecycle('failed', { error: this.lastError });
     this.settle();
     this.scheduleRestart();
   }
@@ -199,6 +203,7 @@ export class Upstream {
     this.lists.clear();
     this.lastError = 'connection closed';
     this.log.warn('upstream disconnected');
+    this.lifecycle('disconnected', { error: this.lastError });
     if (Date.now() - this.connectedAt >= STABLE_AFTER_MS) this.attempt = 0;
     this.scheduleRestart();
   }
@@ -209,6 +214,7 @@ export class Upstream {
     this.events.onStateChange(this.name, 'restarting');
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** this.attempt++);
     this.log.info({ inMs: delay }, 'upstream restart scheduled');
+    this.lifecycle('restarting', { inMs: delay, attempt: this.attempt });
     this.restartTimer = setTimeout(() => void this.connect(), delay);
     this.restartTimer.unref();
   }
@@ -312,7 +318,9 @@ export class Upstream {
   }
 
   async close(): Promise<void> {
+    if (this.state === 'closed') return;
     this.state = 'closed';
+    this.lifecycle('closed', {});
     clearTimeout(this.restartTimer);
     this.settle();
     const client = this.client;

@@ -129,11 +129,32 @@ describe('bad config files', () => {
 
   it('accepts reserved sections with a warning, and a claude_desktop_config.json unchanged', () => {
     const file = writeConfig(
-      { mcpServers: { fx: { command: 'node', args: ['x.js'], env: { A: 'b' } } }, audit: { sink: 'sqlite' }, globalShortcut: 'Alt+Space' },
+      { mcpServers: { fx: { command: 'node', args: ['x.js'], env: { A: 'b' } } }, trust: { keys: [] }, globalShortcut: 'Alt+Space' },
       'claude_desktop_config.json',
     );
     const result = spawnSync(process.execPath, [BASTION_BIN, 'check', '--config', file], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stderr, /audit: this section is reserved/);
+    assert.match(result.stderr, /trust: this section is reserved/);
+  });
+
+  it('names what is wrong in the audit and telemetry sections', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ audit: { store: 'postgres' } }, /audit\.url: the postgres store needs a connection URL/],
+      [{ audit: { store: 'mysql' } }, /audit\.store: .*"sqlite"/],
+      [{ audit: { redact: { patterns: ['(unclosed'] } } }, /audit\.redact\.patterns\[0\]: the pattern does not compile as RE2/],
+      [{ audit: { table: 'Audit; DROP TABLE x' } }, /audit\.table: expected a plain lower-case SQL name/],
+      [{ telemetry: { traces: { endpoint: 'ftp://collector' } } }, /telemetry\.traces\.endpoint/],
+    ];
+    for (const [section, message] of cases) {
+      const result = run(writeConfig({ mcpServers: { fx: { command: 'x' } }, ...section }));
+      assert.equal(result.status, 2, JSON.stringify(section));
+      assert.match(result.stderr, message);
+    }
+  });
+
+  it('does not start when the audit store cannot be opened, and says why', () => {
+    const result = run(writeConfig({ mcpServers: { fx: { command: 'x' } }, audit: { path: '/dev/null/audit.db' } }));
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /bastion: cannot open the audit store \/dev\/null\/audit\.db: /);
   });
 });

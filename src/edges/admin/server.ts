@@ -3,6 +3,7 @@
  *   GET  /admin/approvals        pending approvals
  *   POST /admin/approvals/{id}   {"decision": "approve" | "deny", "scope": "once" | "session",
  *                                 "pattern"?: "git diff *", "ttl"?: "1h"}
+ *   GET  /metrics                Prometheus metrics (unless telemetry.metrics is false)
  * It only translates: the approval manager decides what an answer means. When its port is taken
  * (another Bastion on this machine), Bastion runs without it and says so; approvals then go
  * through the other channels, or are denied.
@@ -13,7 +14,9 @@ import { Hono } from 'hono';
 import ms from 'ms';
 import { z } from 'zod';
 import type { ApprovalManager } from '../../approval/manager.js';
+import type { CompiledConfig } from '../../config/compile.js';
 import type { Logger } from '../../log/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
 import { listen } from '../listen.js';
 import { sameToken, ensureToken } from './token.js';
 
@@ -34,7 +37,13 @@ export interface AdminEdge {
   close(): Promise<void>;
 }
 
-export function createAdminApp(approvals: ApprovalManager, token: string): Hono {
+/** What the admin API serves. */
+export interface AdminServices {
+  readonly approvals: ApprovalManager;
+  readonly metrics?: Metrics;
+}
+
+export function createAdminApp({ approvals, metrics }: AdminServices, token: string): Hono {
   const app = new Hono();
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -60,11 +69,23 @@ export function createAdminApp(approvals: ApprovalManager, token: string): Hono 
     }
     return c.json({ id, decision, scope, ...(pattern ? { pattern } : {}), ...(ttl ? { ttl } : {}) });
   });
+  if (metrics) {
+    app.get('/metrics', async (c) => {
+      const { body, contentType } = await metrics.scrape();
+      return c.body(body, 200, { 'content-type': contentType });
+    });
+  }
   app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
   return app;
 }
 
-export async function startAdmin(approvals: ApprovalManager, settings: { port: number }, dataDir: string, log: Logger): Promise<AdminEdge | undefined> {
+export async function startAdmin(
+  services: { readonly approvals: ApprovalManager; readonly metrics: Metrics },
+  config: Pick<CompiledConfig, 'admin' | 'dataDir' | 'telemetry'>,
+  log: Logger,
+): Promise<AdminEdge | undefined> {
+  const { approvals } = services;
+  const { dataDir, admin: settings } = config;
   let token: string;
   try {
     token = ensureToken(dataDir);
@@ -72,7 +93,7 @@ export async function startAdmin(approvals: ApprovalManager, settings: { port: n
     log.warn({ dataDir, error: (error as Error).message }, 'the admin token cannot be stored; the admin API is off, and approvals go through the other channels or are denied');
     return undefined;
   }
-  const server = createAdaptorServer({ fetch: createAdminApp(approvals, token).fetch }) as Server;
+  const server = createAdaptorServer({ fetch: createAdminApp({ approvals, ...(config.telemetry.metrics ? { metrics: services.metrics } : {}) }, token).fetch }) as Server;
   let port: number;
   try {
     ({ port } = await listen(server, settings.port, '127.0.0.1'));

@@ -39,18 +39,16 @@ export function forwardStage(pageSize = PAGE_SIZE): Stage {
 async function callUpstream(upstream: Upstream, ctx: CallContext, params: JsonObject | undefined, view: SessionView): Promise<JsonObject> {
   const meta = params?._meta as JsonObject | undefined;
   const clientToken = meta?.progressToken;
-  let outbound = params;
   let onProgress: ((progress: JsonObject) => void) | undefined;
   let sentProgress = false;
-  if (clientToken !== undefined && meta) {
+  if (clientToken !== undefined) {
     // The client's token is replaced by one of Bastion's per upstream, and mapped back on the way down.
-    const { progressToken: _dropped, ...restMeta } = meta;
-    outbound = { ...params, _meta: restMeta };
     onProgress = (progress) => {
       sentProgress = true;
       void ctx.notify('notifications/progress', { ...progress, progressToken: clientToken }).catch(() => undefined);
     };
   }
+  const outbound = outboundParams(params, ctx.trace?.carrier);
   const release = view.trackCall(upstream.name, ctx);
   try {
     const result = await upstream.request(ctx.method, outbound, { signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
@@ -65,4 +63,14 @@ async function callUpstream(upstream: Upstream, ctx: CallContext, params: JsonOb
   } finally {
     release();
   }
+}
+
+/** The params as sent upstream: the client's progress token taken out, the request's trace context put in. */
+function outboundParams(params: JsonObject | undefined, traceCarrier: Readonly<Record<string, string>> | undefined): JsonObject | undefined {
+  const meta = params?._meta as JsonObject | undefined;
+  if (!traceCarrier && meta?.progressToken === undefined) return params;
+  const { progressToken: _dropped, ...restMeta } = meta ?? {};
+  const outMeta = { ...restMeta, ...traceCarrier };
+  const { _meta: _old, ...rest } = params ?? {};
+  return Object.keys(outMeta).length > 0 ? { ...rest, _meta: outMeta } : rest;
 }

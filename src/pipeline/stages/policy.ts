@@ -4,6 +4,7 @@
  * answers (src/approval/), and anything but an approval denies it, saying why. On tools/list,
  * tools that every call would deny are taken out, so that the model never sees them.
  */
+import type { ApprovalTrail } from '../../audit/record.js';
 import type { Logger } from '../../log/logger.js';
 import type { CompiledPolicy, PolicyDecision } from '../../policy/policy.js';
 import type { ToolDefinition } from '../../policy/tiers.js';
@@ -17,7 +18,7 @@ export interface PolicySource {
 
 /** Asks a human about a call the policy decided ask. */
 export interface Approver {
-  decide(ctx: CallContext, decision: PolicyDecision, policyVersion: string): Promise<{ approved: boolean; detail: string }>;
+  decide(ctx: CallContext, decision: PolicyDecision, policyVersion: string): Promise<{ approved: boolean; detail: string; trail: ApprovalTrail }>;
 }
 
 export function policyStage(source: PolicySource, log: Logger, approver?: Approver): Stage {
@@ -42,7 +43,10 @@ export function policyStage(source: PolicySource, log: Logger, approver?: Approv
     }
     if (decision.decision === 'allow') return next();
     if (decision.decision === 'ask') {
-      const outcome = approver ? await approver.decide(ctx, decision, current.version) : { approved: false, detail: 'no approval channel is configured' };
+      const outcome = approver
+        ? await approver.decide(ctx, decision, current.version)
+        : { approved: false, detail: 'no approval channel is configured', trail: { id: null, outcome: 'unreachable' as const, via: null, by: null, at: new Date().toISOString(), scope: null } };
+      ctx.approval = outcome.trail;
       if (outcome.approved) return next();
       ctx.denial = denialOf(ctx, decision, outcome.detail);
       return;
