@@ -121,7 +121,8 @@ export class ApprovalManager {
     }
     const now = Date.now();
     const request: ApprovalRequest = {
-      id: randomBytes(12).toString('base64url'),
+      // Hex, so that an id never starts with "-" and reads as an option on the command line (bastion approve ID).
+      id: randomBytes(10).toString('hex'),
       server: binding.server,
       tool: binding.tool,
       tier: decision.tier,

@@ -14,6 +14,7 @@ import {
   type ServerContext,
   type Transport,
 } from '@modelcontextprotocol/server';
+import { linkedAbort } from '../abort.js';
 import { BastionError } from '../errors/bastionError.js';
 import { ERROR_CATALOGUE } from '../errors/catalogue.js';
 import { denialToToolResult, denialToWire, errorToWire } from '../errors/toWire.js';
@@ -134,13 +135,14 @@ export class ClientSession implements ClientSessionHandle {
     // A client that skips notifications/initialized still gets its servers.
     const scope = this.ensureScope();
     const clientInfo = this.server.getClientVersion();
+    const linked = linkedAbort([sdk.mcpReq.signal, scope.signal]);
     const ctx: CallContext = {
       method: request.method,
       params: request.params as JsonObject | undefined,
       requestId: request.id,
       caller: { sessionId: this.id, principal: ANONYMOUS, clientName: clientInfo?.name, clientVersion: clientInfo?.version },
       view: scope,
-      signal: AbortSignal.any([sdk.mcpReq.signal, scope.signal]),
+      signal: linked.signal,
       notify: (method, params) => sdk.mcpReq.notify({ method, params } as never),
       ...(sdk.http?.closeSSE ? { closeStream: sdk.http.closeSSE } : {}),
       startedAt: performance.now(),
@@ -157,6 +159,7 @@ export class ClientSession implements ClientSessionHandle {
       throw errorToWire(error);
     } finally {
       clearTimeout(poll);
+      linked.release();
     }
     if (ctx.denial) {
       // A policy refusal of a tool call is a result the model can read and act on.

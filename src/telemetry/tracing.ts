@@ -82,6 +82,19 @@ function endSpan(span: Span, outcome: RequestOutcome): void {
 
 const NO_END = () => undefined;
 
+/** Random ids come from a pooled buffer: one read of the system's randomness per 170 requests, not one per request. */
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomOffset = 0;
+  }
+  const hex = randomPool.toString('hex', randomOffset, randomOffset + bytes);
+  randomOffset += bytes;
+  return hex;
+}
+
 /** Without an exporter: the client's context goes on as it came, or a new unsampled one starts. */
 function passOn(parent: ReturnType<typeof propagator.extract>, meta: Carrier | undefined): RequestTrace {
   const incoming = trace.getSpanContext(parent);
@@ -90,8 +103,7 @@ function passOn(parent: ReturnType<typeof propagator.extract>, meta: Carrier | u
     propagator.inject(parent, carrier, setter);
     return { traceId: incoming.traceId, carrier, end: NO_END };
   }
-  const ids = randomBytes(24).toString('hex');
-  const spanContext = { traceId: ids.slice(0, 32), spanId: ids.slice(32), traceFlags: TraceFlags.NONE };
+  const spanContext = { traceId: randomHex(16), spanId: randomHex(8), traceFlags: TraceFlags.NONE };
   const carrier: Record<string, string> = {};
   propagator.inject(trace.setSpanContext(ROOT_CONTEXT, spanContext), carrier, setter);
   return { traceId: spanContext.traceId, carrier, end: NO_END };

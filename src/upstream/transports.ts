@@ -6,6 +6,7 @@
 import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
 import type { RemoteServerSpec, ServerSpec } from '../config/compile.js';
 import { createStdioTransport } from '../sandbox/launch.js';
+import { headerRecord, upstreamFetch } from './httpFetch.js';
 
 export type TransportKind = 'stdio' | 'streamable-http' | 'sse';
 
@@ -27,6 +28,7 @@ export function transportAttempts(spec: ServerSpec, hooks: TransportHooks): Arra
 function streamableHttp(spec: RemoteServerSpec, hooks: TransportHooks): Transport {
   return new StreamableHTTPClientTransport(spec.url, {
     requestInit: { headers: { ...spec.headers } },
+    fetch: upstreamFetch,
     reconnectionScheduler: (reconnect, delay, attempt) => {
       if (attempt === 0) hooks.onStreamDropped();
       const timer = setTimeout(reconnect, delay);
@@ -39,9 +41,10 @@ function legacySse(spec: RemoteServerSpec): Transport {
   const headers = { ...spec.headers };
   return new SSEClientTransport(spec.url, {
     requestInit: { headers },
+    fetch: upstreamFetch,
     // The event stream is opened with fetch as well, so that configured headers (auth) reach it too.
     eventSourceInit: {
-      fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
+      fetch: (url, init) => upstreamFetch(url, { ...init, headers: { ...headerRecord(init?.headers), ...headers } }),
     },
   });
 }

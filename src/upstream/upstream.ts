@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import type { ServerSpec } from '../config/compile.js';
 import { BastionError } from '../errors/bastionError.js';
 import type { Logger } from '../log/logger.js';
+import { linkedAbort } from '../abort.js';
 import type { LifecycleListener } from '../telemetry/recorder.js';
 import { BASTION_NAME, BASTION_VERSION } from '../version.js';
 import { passthroughResult, type JsonObject } from './passthrough.js';
@@ -235,9 +236,14 @@ export class Upstream {
    */
   async request(method: string, params: JsonObject | undefined, options: UpstreamRequestOptions = {}): Promise<JsonObject> {
     const client = this.connected(method);
-    const timeout = new AbortController();
-    let timer = setTimeout(() => timeout.abort(), this.spec.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
+    const linked = linkedAbort([options.signal]);
+    let timedOut = false;
+    const expire = () => {
+      timedOut = true;
+      linked.controller.abort();
+    };
+    let timer = setTimeout(expire, this.spec.timeoutMs);
+    const signal = linked.signal;
     let token: string | undefined;
     let outbound = params;
     if (options.onProgress) {
@@ -246,7 +252,7 @@ export class Upstream {
       this.progressRoutes.set(token, (progress) => {
         // Progress shows the server is alive: the timeout counts from the last sign of life.
         clearTimeout(timer);
-        timer = setTimeout(() => timeout.abort(), this.spec.timeoutMs);
+        timer = setTimeout(expire, this.spec.timeoutMs);
         onProgress(progress);
       });
       outbound = { ...params, _meta: { ...(params?._meta as JsonObject | undefined), progressToken: token } };
@@ -254,7 +260,7 @@ export class Upstream {
     try {
       return await client.request({ method, params: outbound }, passthroughResult, { signal, timeout: NO_SDK_TIMEOUT });
     } catch (error) {
-      if (timeout.signal.aborted) {
+      if (timedOut) {
         throw new BastionError('BASTION_UPSTREAM_TIMEOUT', `Upstream server '${this.name}' did not answer ${method} within ${this.spec.timeoutMs} ms; the request was cancelled`, {
           server: this.name,
           timeoutMs: this.spec.timeoutMs,
@@ -269,6 +275,7 @@ export class Upstream {
       throw error;
     } finally {
       clearTimeout(timer);
+      linked.release();
       if (token) this.progressRoutes.delete(token);
     }
   }
