@@ -34,7 +34,12 @@ export interface StageFigure {
 const CALLS = 20_000;
 const view = { catalog: { knownTool: () => undefined } } as unknown as SessionView;
 const readFile = { exposed: 'read_file', server: 'fs', name: 'read_file', definition: { name: 'read_file', annotations: { readOnlyHint: true } } };
-const terminal = { exposed: 'start_process', server: 'shell', name: 'start_process', definition: { name: 'start_process' } };
+const terminal = {
+  exposed: 'start_process',
+  server: 'shell',
+  name: 'start_process',
+  definition: { name: 'start_process', inputSchema: { type: 'object', properties: { command: { type: 'string' }, timeout_ms: { type: 'number' } } } },
+};
 const readArgs = { path: '/srv/project/src/index.ts', encoding: 'utf8', token: 'secret-value', note: 'export GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789' };
 const shellArgs = { command: "git status && git diff --stat HEAD~3 -- src tests | grep -v node_modules; ls -la /tmp/project/build | wc -l", timeout_ms: 5000 };
 const result = { content: [{ type: 'text', text: 'x'.repeat(2048) }] };
