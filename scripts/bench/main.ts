@@ -14,7 +14,8 @@
  * measured in each round, in rotated order, so that drift of the machine affects all alike; a
  * target's figure is its median round. The load generator (autocannon) runs in its own process and
  * reports its own CPU time. Also recorded: CPU time per call of each server process (from
- * /proc), peak RSS, Bastion's RSS with 1,000 idle sessions, its startup time, and in-process
+ * /proc), peak RSS, Bastion's RSS with 1,000 idle sessions, its startup time, the sandbox's
+ * startup cost per server, and in-process
  * microbenchmarks of each stage. Writes bench/results/<date>.json and .md and prints the table.
  *
  * BENCH_DURATION (seconds per measurement, default 3), BENCH_ROUNDS (default 3) and BENCH_LEVELS
@@ -29,6 +30,7 @@ import { stringify } from 'yaml';
 import type { LoadResult, LoadSpec } from './load.js';
 import { cpuMicros, freePort, memory, start, type Running } from './processes.js';
 import { callEcho, openSession, type OpenSession } from './session.js';
+import { sandboxStartup } from './sandboxStartup.js';
 import { stageFigures, type StageFigure } from './stages.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -199,6 +201,8 @@ try {
   const idle = await idleSessions(httpConfig);
   log('startup time');
   const startup = await startupMs(httpConfig);
+  log('sandbox startup');
+  const sandbox = await sandboxStartup(UPSTREAM);
   log('stage microbenchmarks');
   const stages: StageFigure[] = await stageFigures();
 
@@ -228,6 +232,7 @@ try {
     ...Object.entries(peaks).map(([name, mib]) => `| peak RSS of ${name}, MiB | ${mib.toFixed(0)} |`),
     `| Bastion RSS idle, then with ${IDLE_SESSIONS} idle sessions, MiB | ${idle.before.toFixed(0)} → ${idle.after.toFixed(0)} (${idle.perSessionKiB.toFixed(0)} KiB per session) |`,
     `| Bastion startup to listening, ms | ${startup.toFixed(0)} |`,
+    `| a stdio server's start to its initialize answer, unsandboxed → sandboxed (bubblewrap), ms | ${sandbox.unsandboxedMs.toFixed(0)} → ${sandbox.sandboxedMs.toFixed(0)} (+${(sandbox.sandboxedMs - sandbox.unsandboxedMs).toFixed(0)}) |`,
     '',
     '| stage (in-process) | µs per call over the floor | CPU µs per call |',
     '| --- | ---: | ---: |',
@@ -237,7 +242,7 @@ try {
   const results_dir = join(REPO, 'bench', 'results');
   mkdirSync(results_dir, { recursive: true });
   const stamp = new Date().toISOString().slice(0, 10);
-  writeFileSync(join(results_dir, `${stamp}.json`), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, duration: DURATION, rounds: ROUNDS, results, summary, peaks, idle, startupMs: startup, stages }, null, 2)}\n`);
+  writeFileSync(join(results_dir, `${stamp}.json`), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, duration: DURATION, rounds: ROUNDS, results, summary, peaks, idle, startupMs: startup, sandbox, stages }, null, 2)}\n`);
   writeFileSync(join(results_dir, `${stamp}.md`), markdown);
   process.stdout.write(`${markdown}\n`);
 } finally {

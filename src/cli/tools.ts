@@ -3,7 +3,7 @@
  * policy gives it before arguments are known, and why; as a table, or as JSON with --json.
  */
 import type { Writable } from 'node:stream';
-import type { CompiledConfig } from '../config/compile.js';
+import type { CompiledConfig, ServerSpec } from '../config/compile.js';
 import { BastionError } from '../errors/bastionError.js';
 import { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log/logger.js';
@@ -11,6 +11,8 @@ import type { ToolDefinition } from '../policy/tiers.js';
 
 export interface ToolRow {
   server: string;
+  /** How the server runs: "sandboxed" or "UNSANDBOXED" for a local server, "remote" for one reached over HTTP. */
+  sandbox: string;
   tool: string;
   tier: string;
   destructive: boolean;
@@ -38,7 +40,7 @@ export async function listTools(config: CompiledConfig, log: Logger): Promise<To
       const upstream = scope.upstream(spec.name);
       await upstream?.settled();
       if (!upstream || upstream.state !== 'ready') {
-        rows.push({ server: spec.name, tool: '', tier: '', destructive: false, decision: '', reason: '', error: `not connected: ${upstream?.lastError ?? 'unknown'}` });
+        rows.push({ server: spec.name, sandbox: sandboxOf(spec), tool: '', tier: '', destructive: false, decision: '', reason: '', error: `not connected: ${upstream?.lastError ?? 'unknown'}` });
         continue;
       }
       for (const tool of (await upstream.list('tools')) as ToolDefinition[]) {
@@ -46,6 +48,7 @@ export async function listTools(config: CompiledConfig, log: Logger): Promise<To
         const classification = config.policy.classify(spec.name, tool.name, tool);
         rows.push({
           server: spec.name,
+          sandbox: sandboxOf(spec),
           tool: tool.name,
           tier: verdict.tier,
           destructive: verdict.destructive,
@@ -58,6 +61,11 @@ export async function listTools(config: CompiledConfig, log: Logger): Promise<To
     await gateway.close();
   }
   return rows;
+}
+
+function sandboxOf(spec: ServerSpec): string {
+  if (spec.transport !== 'stdio') return 'remote';
+  return spec.sandbox ? 'sandboxed' : 'UNSANDBOXED';
 }
 
 export function printTools(rows: readonly ToolRow[], json: boolean, output: Writable): void {
@@ -73,4 +81,7 @@ export function printTools(rows: readonly ToolRow[], json: boolean, output: Writ
   const line = (cells: readonly string[]) => cells.map((cell, column) => (column < 4 ? cell.padEnd(widths[column] ?? 0) : cell)).join('  ');
   output.write(`${[line(header), ...table.map(line)].join('\n')}\n`);
   output.write('(! marks destructive tools: they delete or overwrite)\n');
+  for (const server of new Set(rows.filter((row) => row.sandbox === 'UNSANDBOXED').map((row) => row.server))) {
+    output.write(`${server}: UNSANDBOXED (sandbox: false): it runs with your full rights over files, network and credentials\n`);
+  }
 }

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import ms from 'ms';
 import { CompiledPolicy } from '../policy/policy.js';
+import { compileSandbox, type SandboxProfile } from '../sandbox/profile.js';
 import type { TraceSettings } from '../telemetry/tracing.js';
 import { RESERVED_SECTIONS, type AuditEntry, type RawConfig, type TelemetryEntry, type RemoteServerEntry, type ServeEntry, type StdioServerEntry } from './schema.js';
 
@@ -69,6 +70,8 @@ export interface StdioServerSpec extends ServerSpecBase {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string | undefined;
+  /** The OS sandbox it runs in, or false when the config turns it off. */
+  readonly sandbox: SandboxProfile | false;
 }
 
 export interface RemoteServerSpec extends ServerSpecBase {
@@ -121,6 +124,7 @@ function compileStdio(base: ServerSpecBase, entry: StdioServerEntry, configDir: 
     args: Object.freeze([...(entry.args ?? [])]),
     env: Object.freeze({ ...(entry.env ?? {}) }),
     cwd: entry.cwd === undefined ? undefined : isAbsolute(entry.cwd) ? entry.cwd : resolve(configDir, entry.cwd),
+    sandbox: compileSandbox(entry.sandbox, configDir),
   };
 }
 
@@ -152,8 +156,8 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
       continue;
     }
     if ('command' in entry) {
-      if (entry.sandbox !== undefined) {
-        warnings.push(`mcpServers.${name}.sandbox: reserved for the OS sandbox, which has not landed yet; ignored`);
+      if (entry.sandbox === false) {
+        warnings.push(`mcpServers.${name}: sandbox is false, so this server runs unsandboxed, with your full rights (files, network, credentials)`);
       }
       servers.push(Object.freeze(compileStdio(compileCommon(name, entry, prefixByDefault, dataDir), entry, configDir)));
     } else {

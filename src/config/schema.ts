@@ -25,8 +25,56 @@ const Duration = z
   .union([z.number().positive(), durationString])
   .describe('A timeout: a number of seconds, or a duration string such as "30s", "500ms" or "2m".');
 
-/** Reserved for the sandbox issue: accepted and ignored with a warning until it lands. */
-const ReservedSandbox = z.unknown().describe('Reserved: the OS sandbox of a local server. Accepted and ignored for now.');
+const pathList = (what: string) => z.array(z.string().min(1)).optional().describe(`${what} Relative paths are relative to the config file; ~ is the user's home.`);
+
+const byteSize = z
+  .union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?\s*[kKmMgG]i?[bB]?$/, 'expected a size such as "512m" or "2g"')])
+  .describe('Bytes, or a size such as "512m" or "2g".');
+
+export const SandboxSchema = z
+  .strictObject({
+    runtime: z
+      .enum(['auto', 'bubblewrap', 'sandbox-exec', 'docker', 'podman'])
+      .optional()
+      .describe('The mechanism. Default "auto": bubblewrap on Linux, sandbox-exec on macOS. "docker" and "podman" run the server in a container (set image).'),
+    image: z.string().min(1).optional().describe('The container image, for the docker and podman runtimes.'),
+    filesystem: z
+      .strictObject({
+        allowWrite: pathList('Paths the server may write (and read), besides its private temporary directory.'),
+        allowRead: pathList('Paths the server may read, besides the system directories and its own package.'),
+        denyRead: pathList('Paths hidden from the server even inside allowed ones. Credential stores (~/.ssh, ~/.aws, ...) are always hidden.'),
+      })
+      .optional(),
+    network: z
+      .strictObject({
+        allowedDomains: z
+          .array(z.string().min(1).regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'expected a host name such as "api.github.com" or "*.example.com"'))
+          .optional()
+          .describe('Hosts the server may reach, through a proxy outside the sandbox that refuses private, loopback and metadata addresses. Default: no network.'),
+      })
+      .optional(),
+    env: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'))
+      .optional()
+      .describe("Variables passed from Bastion's environment into the sandbox, besides the server's own env."),
+    limits: z
+      .strictObject({
+        memory: byteSize.optional().describe('Largest data segment (RLIMIT_DATA). Default: none.'),
+        processes: z.number().int().positive().optional().describe('Most processes the server may start. Default 256.'),
+        cpuSeconds: z.number().int().positive().optional().describe('CPU time, in seconds, after which the server is stopped. Default: none.'),
+      })
+      .optional(),
+  })
+  .superRefine((sandbox, ctx) => {
+    if ((sandbox.runtime === 'docker' || sandbox.runtime === 'podman') && !sandbox.image) {
+      ctx.addIssue({ code: 'custom', path: ['image'], message: `the ${sandbox.runtime} runtime needs an image` });
+    }
+  })
+  .describe('The OS sandbox of a local server: read-only system, no credential stores, writes only where listed, no network unless listed.');
+
+const SandboxSetting = z
+  .union([z.literal(false), z.literal(true), SandboxSchema])
+  .describe('The OS sandbox (on by default). false runs the server unsandboxed, with a warning at startup.');
 
 const common = {
   timeout: Duration.optional().describe('How long one request to this server may take. Default 60s.'),
@@ -57,7 +105,7 @@ export const StdioServerSchema = z
     args: z.array(z.string()).optional().describe('Arguments passed to the command.'),
     env: z.record(z.string(), z.string()).optional().describe('Extra environment variables for the server process.'),
     cwd: z.string().optional().describe('Working directory of the server process.'),
-    sandbox: ReservedSandbox.optional(),
+    sandbox: SandboxSetting.optional(),
     ...common,
   })
   .describe('A local server started as a child process and spoken to over stdio.');
@@ -237,6 +285,7 @@ export type RawConfig = z.infer<typeof ConfigSchema>;
 export type StdioServerEntry = z.infer<typeof StdioServerSchema>;
 export type RemoteServerEntry = z.infer<typeof RemoteServerSchema>;
 export type ServeEntry = z.infer<typeof ServeSchema>;
+export type SandboxEntry = z.infer<typeof SandboxSchema>;
 export type AuditEntry = z.infer<typeof AuditSchema>;
 export type TelemetryEntry = z.infer<typeof TelemetrySchema>;
 

@@ -10,6 +10,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
+import { isPublicAddress } from './publicAddress.js';
 import picomatch from 'picomatch';
 
 export type Lookup = (hostname: string) => Promise<string[]>;
@@ -55,6 +56,6 @@ export class UrlRule {
   private addressAllowed(address: string): boolean {
     const parsed = ipaddr.process(address);
     if (this.allowRanges.some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits))) return true;
-    return parsed.range() === 'unicast';
+    return isPublicAddress(address);
   }
 }

@@ -1,6 +1,6 @@
 /** Upstream entries for the tests: the real npm servers and the conformance fixture over each transport. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASTION_BIN, BIN, FIXTURE_BIN } from './paths.js';
@@ -10,11 +10,13 @@ export function fixtureStdio(env: Record<string, string> = {}, extra: Record<str
 }
 
 export function realServers(dir = mkdtempSync(join(tmpdir(), 'bastion-fs-'))) {
+  sandboxWritable(dir);
   return {
     dir,
     servers: {
-      fs: { command: BIN('mcp-server-filesystem'), args: [dir] },
-      memory: { command: BIN('mcp-server-memory'), env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') } },
+      // In the default sandbox, a server writes only where its config says: here, its folder.
+      fs: { command: BIN('mcp-server-filesystem'), args: [dir], sandbox: { filesystem: { allowWrite: [dir] } } },
+      memory: { command: BIN('mcp-server-memory'), env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') }, sandbox: { filesystem: { allowWrite: [dir] } } },
       everything: { command: BIN('mcp-server-everything'), args: ['stdio'] },
     },
   };
@@ -61,4 +63,10 @@ export function startBastionHttp(configFile: string, extraArgs: readonly string[
     BASTION_LOG_LEVEL: 'debug',
     BASTION_DATA_DIR: mkdtempSync(join(tmpdir(), 'bastion-data-')),
   });
+}
+
+/** The sandbox never runs as root: when the tests run as root, its servers run as nobody, who must be able to write their folders. */
+export function sandboxWritable(dir: string): string {
+  if (process.geteuid?.() === 0) chownSync(dir, 65534, 65534);
+  return dir;
 }
