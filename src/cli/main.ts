@@ -18,6 +18,7 @@ import { runStdio } from './run.js';
 import { AdminClientError, adminTarget, answerApproval, listApprovals, printApprovals, watchApprovals } from './approvals.js';
 import { AuditUsageError, auditExport, auditQuery, auditTail, auditVerify } from './audit.js';
 import { runCheck } from './check.js';
+import { PinsUsageError, pinsApprove, pinsDiff, pinsList, pinsReset } from './pins.js';
 import { runServe } from './serve.js';
 import { listTools, printTools } from './tools.js';
 
@@ -185,10 +186,34 @@ filterOptions(audit.command('export').description('Write records as JSON lines o
     if (options.output) process.stderr.write(`exported ${count} records to ${options.output}\n`);
   });
 
+const pins = program.command('pins').description('Tool definitions pinned per server, and the changes held out until a person approves them');
+const pinsConfig = ['-c, --config <file>', 'config file, for dataDir and the servers', process.env.BASTION_CONFIG] as const;
+pins
+  .command('list')
+  .description('For each server: how many tools are pinned, and which are held (changed, added), removed, or whose instructions changed')
+  .requiredOption(...pinsConfig)
+  .option('--json', 'print the pins as JSON')
+  .action((options: { config: string; json?: boolean }) => pinsList(loadConfig(options.config), options.json === true, process.stdout));
+pins
+  .command('diff [server] [tool]')
+  .description('Show exactly what changed: a unified diff of each held definition, and the changed words of its description')
+  .requiredOption(...pinsConfig)
+  .action((server: string | undefined, tool: string | undefined, options: { config: string }) => void pinsDiff(loadConfig(options.config), server, tool, process.stdout));
+pins
+  .command('approve <server> [tools...]')
+  .description('Pin the current definitions of the named tools (or every change of the server, removals and instructions too)')
+  .requiredOption(...pinsConfig)
+  .action((server: string, tools: string[], options: { config: string }) => pinsApprove(loadConfig(options.config), server, tools, process.stderr));
+pins
+  .command('reset <server>')
+  .description("Forget a server's pins: its tools are pinned again as they are when next listed")
+  .requiredOption(...pinsConfig)
+  .action((server: string, options: { config: string }) => pinsReset(loadConfig(options.config), server, process.stderr));
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof UnsafeBindError || error instanceof AuditUsageError) fail(error.message);
+  if (error instanceof ConfigError || error instanceof UnsafeBindError || error instanceof AuditUsageError || error instanceof PinsUsageError) fail(error.message);
   if (error instanceof AdminClientError || error instanceof AuditStoreError) {
     process.stderr.write(`bastion: ${error.message}\n`);
     process.exit(1);

@@ -8,6 +8,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import ms from 'ms';
 import { CompiledPolicy } from '../policy/policy.js';
 import { compileSandbox, type SandboxProfile } from '../sandbox/profile.js';
+import { launchedPackage } from '../trust/npmPackage.js';
+import { typosquatOf } from '../trust/typosquat.js';
 import type { TraceSettings } from '../telemetry/tracing.js';
 import { RESERVED_SECTIONS, type AuditEntry, type RawConfig, type TelemetryEntry, type RemoteServerEntry, type ServeEntry, type StdioServerEntry } from './schema.js';
 
@@ -156,6 +158,7 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
       continue;
     }
     if ('command' in entry) {
+      warnings.push(...packageWarnings(name, entry.command, entry.args ?? []));
       if (entry.sandbox === false) {
         warnings.push(`mcpServers.${name}: sandbox is false, so this server runs unsandboxed, with your full rights (files, network, credentials)`);
       }
@@ -179,6 +182,21 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
     telemetry: compileTelemetry(raw.telemetry ?? {}, context.env),
     warnings: Object.freeze(warnings),
   });
+}
+
+/** What the operator should know about the package a server's command line fetches: a look-alike name, or no way to pin it. */
+function packageWarnings(server: string, command: string, args: readonly string[]): string[] {
+  const launched = launchedPackage(command, args);
+  if (!launched) return [];
+  const warnings: string[] = [];
+  const squat = typosquatOf(launched.name);
+  if (squat) {
+    warnings.push(`mcpServers.${server}: the package ${squat.name} looks like ${squat.resembles} (${squat.how}); check that it is the one you mean before you trust it`);
+  }
+  if (launched.ecosystem === 'python') {
+    warnings.push(`mcpServers.${server}: ${launched.runner} ${launched.name} is not pinned: it runs whatever the package index serves at each start`);
+  }
+  return warnings;
 }
 
 function compileAudit(entry: AuditEntry, where: { configDir: string; dataDir: string; env: NodeJS.ProcessEnv }): AuditSettings {

@@ -28,6 +28,11 @@ export const ERROR_CATALOGUE = {
     toolResult: true,
     summary: 'The audit log cannot be written (audit.onFailure: deny): new calls are refused, and a call whose record failed gets this error instead of its result.',
   },
+  BASTION_TOOL_CHANGED: {
+    jsonRpc: -32006,
+    toolResult: true,
+    summary: "The tool's definition is new or changed since it was approved: it is held out until a person reviews it (bastion pins diff, bastion pins approve).",
+  },
   BASTION_HOST_FORBIDDEN: { jsonRpc: -32000, http: 403, summary: 'The Host header names a host Bastion does not serve (DNS rebinding defence).' },
   BASTION_ORIGIN_FORBIDDEN: { jsonRpc: -32000, http: 403, summary: 'The Origin header names an origin that is not allowed to call Bastion from a browser.' },
   BASTION_BODY_TOO_LARGE: { jsonRpc: -32000, http: 413, summary: 'The request body is larger than serve.maxBodyBytes.' },

@@ -18,7 +18,10 @@ import { Redactor } from '../audit/redact.js';
 import type { AuditWriter } from '../audit/writer.js';
 import { auditStage } from '../pipeline/stages/audit.js';
 import { metricsStage } from '../pipeline/stages/metrics.js';
+import { pinsStage } from '../pipeline/stages/pins.js';
 import { traceStage } from '../pipeline/stages/trace.js';
+import { ToolPins } from '../trust/toolPins.js';
+import { join } from 'node:path';
 import { Metrics } from '../telemetry/metrics.js';
 import { Recorder } from '../telemetry/recorder.js';
 import { Tracing } from '../telemetry/tracing.js';
@@ -59,7 +62,7 @@ export class Gateway implements PolicySource {
     this.approvals = new ApprovalManager(config.approval, log.child({ component: 'approval' }), (notice) => this.recorder.notice(notice));
     this.pipeline = buildPipeline({
       onRequest: [],
-      onCall: [routeStage(), policyStage(this, log, this.approvals)],
+      onCall: [routeStage(), pinsStage(new ToolPins(join(config.dataDir, 'pins')), log), policyStage(this, log, this.approvals)],
       onResult: [],
       onComplete: [traceStage(this.tracing), metricsStage(this.metrics), ...(audit ? [auditStage(audit, new Redactor(config.audit.redact), config.audit)] : [])],
       terminal: forwardStage(),

@@ -108,6 +108,11 @@ export class Upstream {
     return this.state === 'ready' ? this.client?.getServerCapabilities() : undefined;
   }
 
+  /** The instructions the server gave at initialize, if any. */
+  get instructions(): string | undefined {
+    return this.client?.getInstructions();
+  }
+
   get serverInfo(): { name: string; version: string } | undefined {
     return this.client?.getServerVersion();
   }

@@ -16,6 +16,8 @@ export interface Started {
   wire: Array<Record<string, unknown>>;
   transport: StdioClientTransport;
   stderr: () => string;
+  /** Bastion's data directory (BASTION_DATA_DIR), unless the config names its own. */
+  dataDir: string;
   close: () => Promise<void>;
 }
 
@@ -33,11 +35,12 @@ export async function startBastion(
   configFile: string,
   options: { capabilities?: ClientCapabilities; env?: Record<string, string>; setup?: (client: Client) => void } = {},
 ): Promise<Started> {
+  const dataDir = options.env?.BASTION_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'bastion-data-'));
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BASTION_BIN, 'run', '--config', configFile],
     cwd: REPO_ROOT,
-    env: { ...(process.env as Record<string, string>), BASTION_LOG_LEVEL: 'debug', BASTION_DATA_DIR: mkdtempSync(join(tmpdir(), 'bastion-data-')), ...options.env },
+    env: { ...(process.env as Record<string, string>), BASTION_LOG_LEVEL: 'debug', ...options.env, BASTION_DATA_DIR: dataDir },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -47,5 +50,5 @@ export async function startBastion(
   const client = new Client({ name: 'bastion-test', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   options.setup?.(client);
   await client.connect(transport);
-  return { client, wire, transport, stderr: () => stderr, close: () => client.close() };
+  return { client, wire, transport, stderr: () => stderr, dataDir, close: () => client.close() };
 }

@@ -4,16 +4,19 @@
  * call each kind. Content passes untouched.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
 import { startBastion, ALLOW_ALL, writeConfig, type Started } from '../helpers/bastion.js';
 import { fixtureStdio, realServers, startFixtureHttp } from '../helpers/fixtures.js';
+import { BASTION_BIN } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('aggregation through bastion run', () => {
   let bastion: Started;
+  let configFile: string;
   let client: Client;
   let dir: string;
   const stops: Array<() => void> = [];
@@ -24,7 +27,7 @@ describe('aggregation through bastion run', () => {
     stops.push(http.stop, sse.stop);
     const real = realServers();
     dir = real.dir;
-    const config = writeConfig({
+    configFile = writeConfig({
       policy: ALLOW_ALL,
       mcpServers: {
         ...real.servers,
@@ -35,7 +38,7 @@ describe('aggregation through bastion run', () => {
         fxpaged: fixtureStdio({ FIXTURE_PAGE_SIZE: '4' }),
       },
     });
-    bastion = await startBastion(config);
+    bastion = await startBastion(configFile);
     client = bastion.client;
   });
 
@@ -167,13 +170,23 @@ describe('aggregation through bastion run', () => {
     assert.match(JSON.stringify(after.content), /not subscribed/);
   });
 
-  it('passes list_changed from an upstream to the client, and the new tool is callable', async () => {
+  it('passes list_changed from an upstream to the client; the new tool is held out until approved, then callable', async () => {
     let changed = 0;
     client.setNotificationHandler('notifications/tools/list_changed', () => {
       changed++;
     });
+    await client.listTools();
     await client.callTool({ name: 'fx__test_add_tool', arguments: { name: 'late_tool' } });
     await waitFor(() => changed > 0);
+    assert.ok(!(await client.listTools()).tools.some((tool) => tool.name === 'fx__late_tool'), 'a tool added after the server was pinned is held out');
+    const held = (await client.callTool({ name: 'fx__late_tool', arguments: {} })) as { isError?: boolean; content: Array<{ text: string }> };
+    assert.equal(held.isError, true);
+    assert.match(held.content[0]!.text, /bastion pins approve fx late_tool/);
+    const approve = spawnSync(process.execPath, [BASTION_BIN, 'pins', 'approve', 'fx', 'late_tool', '--config', configFile], {
+      encoding: 'utf8',
+      env: { ...process.env, BASTION_DATA_DIR: bastion.dataDir },
+    });
+    assert.equal(approve.status, 0, approve.stderr);
     const { tools } = await client.listTools();
     assert.ok(tools.some((tool) => tool.name === 'fx__late_tool'));
     const result = await client.callTool({ name: 'fx__late_tool', arguments: {} });
