@@ -17,8 +17,9 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    // Tool configuration read by CommonJS loaders (puppeteer's).
+    // CommonJS files: tool configuration read by CommonJS loaders (puppeteer's), and the dependency-free test package.
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

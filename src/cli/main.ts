@@ -18,6 +18,7 @@ import { runStdio } from './run.js';
 import { AdminClientError, adminTarget, answerApproval, listApprovals, printApprovals, watchApprovals } from './approvals.js';
 import { AuditUsageError, auditExport, auditQuery, auditTail, auditVerify } from './audit.js';
 import { runCheck } from './check.js';
+import { LockUsageError, runLock } from './lock.js';
 import { PinsUsageError, pinsApprove, pinsDiff, pinsList, pinsReset } from './pins.js';
 import { runServe } from './serve.js';
 import { listTools, printTools } from './tools.js';
@@ -186,6 +187,13 @@ filterOptions(audit.command('export').description('Write records as JSON lines o
     if (options.output) process.stderr.write(`exported ${count} records to ${options.output}\n`);
   });
 
+program
+  .command('lock')
+  .description('Pin each server launched by npx (or npm exec, pnpm dlx, yarn dlx, bunx) to an exact version and integrity in bastion.lock, and install it')
+  .requiredOption('-c, --config <file>', 'config file; bastion.lock is written next to it', process.env.BASTION_CONFIG)
+  .option('--update <server>', "show what changed in the server's package since it was locked, and lock the new one")
+  .action(async (options: { config: string; update?: string }) => runLock(loadConfig(options.config), options.update, process.stderr));
+
 const pins = program.command('pins').description('Tool definitions pinned per server, and the changes held out until a person approves them');
 const pinsConfig = ['-c, --config <file>', 'config file, for dataDir and the servers', process.env.BASTION_CONFIG] as const;
 pins
@@ -213,7 +221,7 @@ pins
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof UnsafeBindError || error instanceof AuditUsageError || error instanceof PinsUsageError) fail(error.message);
+  if (error instanceof ConfigError || error instanceof UnsafeBindError || error instanceof AuditUsageError || error instanceof PinsUsageError || error instanceof LockUsageError) fail(error.message);
   if (error instanceof AdminClientError || error instanceof AuditStoreError) {
     process.stderr.write(`bastion: ${error.message}\n`);
     process.exit(1);

@@ -10,11 +10,13 @@ import { StdioEdgeTransport } from '../edges/stdioTransport.js';
 import { ClientSession } from '../gateway/clientSession.js';
 import { openAuditWriter } from '../audit/openStore.js';
 import { Gateway } from '../gateway/gateway.js';
+import { preparePinned } from '../trust/prepare.js';
 import type { Logger } from '../log/logger.js';
 
 export async function runStdio(config: CompiledConfig, log: Logger): Promise<void> {
   for (const warning of config.warnings) log.warn({ config: config.file }, warning);
-  const gateway = new Gateway(config, log, await openAuditWriter(config.audit, log));
+  const prepared = await preparePinned(config, log);
+  const gateway = new Gateway(prepared, log, await openAuditWriter(config.audit, log));
   const watcher = watchConfig(config.file, { onValid: (next) => gateway.reload(next), onRejected: (problems) => gateway.rejectReload(config.file, problems) }, log);
   const admin = config.admin.enabled ? await startAdmin(gateway, config, log) : undefined;
   const transport = new StdioEdgeTransport();

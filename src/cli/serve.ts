@@ -9,6 +9,7 @@ import { startAdmin } from '../edges/admin/server.js';
 import { startHttpEdge } from '../edges/http/server.js';
 import { openAuditWriter } from '../audit/openStore.js';
 import { Gateway } from '../gateway/gateway.js';
+import { preparePinned } from '../trust/prepare.js';
 import type { Logger } from '../log/logger.js';
 
 export interface ServeOverrides {
@@ -19,7 +20,8 @@ export interface ServeOverrides {
 export async function runServe(config: CompiledConfig, overrides: ServeOverrides, log: Logger): Promise<void> {
   for (const warning of config.warnings) log.warn({ config: config.file }, warning);
   const settings = { ...config.serve, ...(overrides.host !== undefined ? { host: overrides.host } : {}), ...(overrides.port !== undefined ? { port: overrides.port } : {}) };
-  const gateway = new Gateway(config, log, await openAuditWriter(config.audit, log));
+  const prepared = await preparePinned(config, log);
+  const gateway = new Gateway(prepared, log, await openAuditWriter(config.audit, log));
   const edge = await startHttpEdge(gateway, settings, log);
   const watcher = watchConfig(config.file, { onValid: (next) => gateway.reload(next), onRejected: (problems) => gateway.rejectReload(config.file, problems) }, log);
   const admin = config.admin.enabled ? await startAdmin(gateway, config, log) : undefined;

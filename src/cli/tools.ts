@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import type { CompiledConfig, ServerSpec } from '../config/compile.js';
 import { BastionError } from '../errors/bastionError.js';
 import { Gateway } from '../gateway/gateway.js';
+import { preparePinned } from '../trust/prepare.js';
 import type { Logger } from '../log/logger.js';
 import type { ToolDefinition } from '../policy/tiers.js';
 
@@ -22,7 +23,7 @@ export interface ToolRow {
 }
 
 export async function listTools(config: CompiledConfig, log: Logger): Promise<ToolRow[]> {
-  const gateway = new Gateway(config, log);
+  const gateway = new Gateway(await preparePinned(config, log), log);
   const scope = gateway.openScope(
     {
       id: 'bastion-tools',

@@ -1,6 +1,6 @@
 /**
  * Turns a validated config into the immutable form the gateway runs on: defaults applied,
- * durations in milliseconds, paths resolved, reserved sections noted as warnings. Nothing on the
+ * durations in milliseconds, paths resolved, what the operator should know noted as warnings. Nothing on the
  * request path parses config again.
  */
 import { homedir } from 'node:os';
@@ -9,9 +9,10 @@ import ms from 'ms';
 import { CompiledPolicy } from '../policy/policy.js';
 import { compileSandbox, type SandboxProfile } from '../sandbox/profile.js';
 import { launchedPackage } from '../trust/npmPackage.js';
+import { DEFAULT_REGISTRY } from '../trust/packages.js';
 import { typosquatOf } from '../trust/typosquat.js';
 import type { TraceSettings } from '../telemetry/tracing.js';
-import { RESERVED_SECTIONS, type AuditEntry, type RawConfig, type TelemetryEntry, type RemoteServerEntry, type ServeEntry, type StdioServerEntry } from './schema.js';
+import { type AuditEntry, type RawConfig, type TelemetryEntry, type RemoteServerEntry, type ServeEntry, type StdioServerEntry } from './schema.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_ADMIN_PORT = 7332;
@@ -74,6 +75,8 @@ export interface StdioServerSpec extends ServerSpecBase {
   readonly cwd: string | undefined;
   /** The OS sandbox it runs in, or false when the config turns it off. */
   readonly sandbox: SandboxProfile | false;
+  /** Set at startup for a server launched by a package runner (src/trust/prepare.ts). */
+  readonly pinned?: { readonly package: string; readonly refusal?: string; readonly configured: { readonly command: string; readonly args: readonly string[] } };
 }
 
 export interface RemoteServerSpec extends ServerSpecBase {
@@ -95,7 +98,8 @@ export interface CompiledConfig {
   readonly approval: { readonly timeoutMs: number; readonly channels: ReadonlyArray<'elicitation' | 'endpoint'> };
   readonly audit: AuditSettings;
   readonly telemetry: { readonly metrics: boolean; readonly traces: TraceSettings };
-  /** Things the operator should know at startup: ignored reserved sections, disabled servers. */
+  readonly trust: { readonly registry: string; readonly allowScripts: readonly string[] };
+  /** Things the operator should know at startup: disabled or unsandboxed servers, look-alike package names. */
   readonly warnings: readonly string[];
 }
 
@@ -143,11 +147,6 @@ function compileRemote(base: ServerSpecBase, entry: RemoteServerEntry): RemoteSe
 export function compileConfig(raw: RawConfig, context: { file: string; env: NodeJS.ProcessEnv }): CompiledConfig {
   const configDir = dirname(context.file);
   const warnings: string[] = [];
-  for (const section of RESERVED_SECTIONS) {
-    if (raw[section] !== undefined) {
-      warnings.push(`${section}: this section is reserved for a feature that has not landed yet; it is ignored`);
-    }
-  }
   const dataDir = raw.dataDir ? resolve(configDir, raw.dataDir.replace(/^~(?=$|\/)/, homedir())) : defaultDataDir(context.env, configDir);
   const servers: ServerSpec[] = [];
   // One server behind Bastion keeps its own names, so that wrapping a server changes nothing the client sees.
@@ -180,6 +179,10 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
     }),
     audit: compileAudit(raw.audit ?? {}, { configDir, dataDir, env: context.env }),
     telemetry: compileTelemetry(raw.telemetry ?? {}, context.env),
+    trust: Object.freeze({
+      registry: raw.trust?.registry ?? (context.env.npm_config_registry || DEFAULT_REGISTRY),
+      allowScripts: Object.freeze([...(raw.trust?.allowScripts ?? [])]),
+    }),
     warnings: Object.freeze(warnings),
   });
 }

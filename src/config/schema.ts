@@ -233,6 +233,16 @@ export const AuditSchema = z
   })
   .describe('The tamper-evident audit log: every request, decision and approval, hash-chained.');
 
+export const TrustSchema = z
+  .strictObject({
+    registry: z.url({ protocol: /^https?$/ }).optional().describe('The npm registry packages are resolved and installed from. Default: $npm_config_registry, else https://registry.npmjs.org/.'),
+    allowScripts: z
+      .array(z.string())
+      .optional()
+      .describe('Servers whose package may run its install scripts (preinstall, install, postinstall). Default: none.'),
+  })
+  .describe('Pinned packages: servers launched by npx and the like run the version recorded in bastion.lock, installed by Bastion.');
+
 export const TelemetrySchema = z
   .strictObject({
     metrics: z.boolean().optional().describe('Serve Prometheus metrics at /metrics on the admin port (bearer token as for the admin API). Default true.'),
@@ -249,8 +259,6 @@ export const TelemetrySchema = z
   })
   .describe('Metrics and traces.');
 
-/** A section that a later issue defines: accepted (any shape) and ignored with a warning until it lands. */
-const reservedSection = (what: string) => z.unknown().optional().describe(`Reserved: ${what}. Accepted and ignored for now.`);
 
 export const ConfigSchema = z
   .strictObject({
@@ -274,7 +282,7 @@ export const ConfigSchema = z
     approval: ApprovalSchema.optional(),
     audit: AuditSchema.optional(),
     telemetry: TelemetrySchema.optional(),
-    trust: reservedSection('pinned packages and tool definitions'),
+    trust: TrustSchema.optional(),
     // Claude Desktop keeps these beside mcpServers; accepting them lets its file be used unchanged.
     globalShortcut: z.unknown().optional().describe("Claude Desktop's own setting; ignored by Bastion."),
     preferences: z.unknown().optional().describe("Claude Desktop's own setting; ignored by Bastion."),
@@ -288,6 +296,5 @@ export type ServeEntry = z.infer<typeof ServeSchema>;
 export type SandboxEntry = z.infer<typeof SandboxSchema>;
 export type AuditEntry = z.infer<typeof AuditSchema>;
 export type TelemetryEntry = z.infer<typeof TelemetrySchema>;
+export type TrustEntry = z.infer<typeof TrustSchema>;
 
-/** Sections and server keys that are reserved for issues not yet landed. */
-export const RESERVED_SECTIONS = ['trust'] as const;

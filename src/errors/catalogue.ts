@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   BASTION_CLIENT_CAPABILITY_MISSING: { jsonRpc: -32601, summary: 'An upstream asked the client for something (sampling, elicitation, roots) that the client did not declare.' },
   BASTION_NO_CLIENT: { jsonRpc: -32603, summary: 'An upstream sent a request to the client, but no client session can take it.' },
   BASTION_SANDBOX_UNAVAILABLE: { jsonRpc: -32010, summary: 'A local server was not started: its OS sandbox cannot be made on this machine (set sandbox: false to run it unsandboxed).' },
+  BASTION_PACKAGE_REFUSED: { jsonRpc: -32010, summary: "A server's package differs from bastion.lock (a new version, other contents) or cannot be installed intact: the server was not started (bastion lock --update)." },
   BASTION_INTERNAL: { jsonRpc: -32603, summary: 'An unexpected error inside Bastion; the request was not forwarded.' },
   BASTION_POLICY_DENIED: { jsonRpc: -32003, toolResult: true, summary: 'The policy denied the call. A tool call gets a tool result with isError: true naming the rule.' },
   BASTION_APPROVAL_REQUIRED: { jsonRpc: -32004, toolResult: true, summary: "The call needs a human's approval and none was given (no approval channel, or it timed out): denied." },

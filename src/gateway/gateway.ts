@@ -78,8 +78,10 @@ export class Gateway implements PolicySource {
   reload(config: CompiledConfig): void {
     this.policy = config.policy;
     this.recorder.configReload(true, { file: config.file, policyVersion: config.policy.version });
-    const before = JSON.stringify(this.config.servers);
-    if (JSON.stringify(config.servers) !== before) this.log.warn('config reload: server changes take effect after a restart; the new policy applies now');
+    // Pinned servers run their locked install: compare them as the config wrote them.
+    const asConfigured = (servers: CompiledConfig['servers']) =>
+      JSON.stringify(servers.map((spec) => (spec.transport === 'stdio' && spec.pinned ? { ...spec, ...spec.pinned.configured, pinned: undefined } : spec)));
+    if (asConfigured(config.servers) !== asConfigured(this.config.servers)) this.log.warn('config reload: server changes take effect after a restart; the new policy applies now');
   }
 
   /** A config edit that failed validation: the policy in force stays, and the attempt is recorded. */

@@ -85,6 +85,7 @@ export interface LaunchPlan {
 
 /** How the server is started: its own command line, or wrapped in the sandbox. */
 export function launchPlan(spec: StdioServerSpec, parent: NodeJS.ProcessEnv = process.env): LaunchPlan {
+  if (spec.pinned?.refusal) throw new BastionError('BASTION_PACKAGE_REFUSED', spec.pinned.refusal, { server: spec.name, package: spec.pinned.package });
   const env = launchEnvironment(spec, parent);
   if (!spec.sandbox) return { command: spec.command, args: spec.args, env, cwd: spec.cwd, sandbox: 'none' };
   const profile = spec.sandbox;

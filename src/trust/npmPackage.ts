@@ -11,6 +11,10 @@ export interface LaunchedPackage {
   readonly name: string;
   /** The version or range asked for, if any (`pkg@1.2.3`). */
   readonly requested: string | undefined;
+  /** The spec as written (`pkg@1.2.3`). */
+  readonly spec: string;
+  /** The arguments after the package: the server's own. */
+  readonly serverArgs: readonly string[];
 }
 
 /** Runner options that take a value, so that the value is not mistaken for the package. */
@@ -21,16 +25,16 @@ function splitSpec(spec: string): { name: string; requested: string | undefined 
   return at > 0 ? { name: spec.slice(0, at), requested: spec.slice(at + 1) } : { name: spec, requested: undefined };
 }
 
-function firstPositional(args: readonly string[]): string | undefined {
+function firstPositional(args: readonly string[]): number | undefined {
   for (let index = 0; index < args.length; index++) {
     const arg = args[index] as string;
-    if (arg === '--') return args[index + 1];
+    if (arg === '--') return index + 1 < args.length ? index + 1 : undefined;
     if (OPTIONS_WITH_VALUE.has(arg)) {
       index++;
       continue;
     }
     if (arg.startsWith('-')) continue;
-    return arg;
+    return index;
   }
   return undefined;
 }
@@ -44,7 +48,9 @@ export function launchedPackage(command: string, args: readonly string[]): Launc
   else if (runner === 'uvx') [rest, ecosystem] = [args, 'python'];
   else if (runner === 'pipx' && args[0] === 'run') [rest, ecosystem] = [args.slice(1), 'python'];
   if (!rest) return undefined;
-  const spec = firstPositional(rest);
-  if (!spec) return undefined;
-  return { ecosystem, runner, ...(ecosystem === 'npm' ? splitSpec(spec) : { name: spec.split(/[=<>@]/)[0] as string, requested: undefined }) };
+  const at = firstPositional(rest);
+  if (at === undefined) return undefined;
+  const spec = rest[at] as string;
+  const serverArgs = rest.slice(at + 1);
+  return { ecosystem, runner, spec, serverArgs, ...(ecosystem === 'npm' ? splitSpec(spec) : { name: spec.split(/[=<>@]/)[0] as string, requested: undefined }) };
 }

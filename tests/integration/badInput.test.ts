@@ -127,14 +127,13 @@ describe('bad config files', () => {
     assert.match(badName.stderr, /single "_"/);
   });
 
-  it('accepts reserved sections with a warning, and a claude_desktop_config.json unchanged', () => {
+  it('accepts a claude_desktop_config.json unchanged', () => {
     const file = writeConfig(
-      { mcpServers: { fx: { command: 'node', args: ['x.js'], env: { A: 'b' } } }, trust: { keys: [] }, globalShortcut: 'Alt+Space' },
+      { mcpServers: { fx: { command: 'node', args: ['x.js'], env: { A: 'b' } } }, globalShortcut: 'Alt+Space' },
       'claude_desktop_config.json',
     );
     const result = spawnSync(process.execPath, [BASTION_BIN, 'check', '--config', file], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stderr, /trust: this section is reserved/);
   });
 
   it('names what is wrong in the audit and telemetry sections', () => {

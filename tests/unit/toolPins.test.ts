@@ -40,7 +40,14 @@ describe('tool pins', () => {
 
 describe('launched packages and typosquats', () => {
   it('reads the package from each runner', () => {
-    assert.deepEqual(launchedPackage('npx', ['-y', '@scope/pkg@1.2.3', '/tmp']), { ecosystem: 'npm', runner: 'npx', name: '@scope/pkg', requested: '1.2.3' });
+    assert.deepEqual(launchedPackage('npx', ['-y', '@scope/pkg@1.2.3', '/tmp', '--flag']), {
+      ecosystem: 'npm',
+      runner: 'npx',
+      name: '@scope/pkg',
+      requested: '1.2.3',
+      spec: '@scope/pkg@1.2.3',
+      serverArgs: ['/tmp', '--flag'],
+    });
     assert.equal(launchedPackage('/usr/bin/npm', ['exec', '--yes', '--', 'pkg'])?.name, 'pkg');
     assert.equal(launchedPackage('pnpm', ['dlx', 'pkg'])?.name, 'pkg');
     assert.equal(launchedPackage('yarn', ['dlx', '-p', 'x', 'pkg'])?.name, 'pkg');
