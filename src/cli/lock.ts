@@ -6,11 +6,14 @@
  * changed in the package (version, integrity, install scripts, dependencies, maintainers) and
  * records the new pin.
  */
+import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { CompiledConfig } from '../config/compile.js';
 import { lockPath, packageDiff, readLock, writeLock } from '../trust/lock.js';
 import { launchedPackage } from '../trust/npmPackage.js';
 import { installLocked, npmCache, resolvePackage } from '../trust/packages.js';
+import { fetchRegistryKeys, verifyRegistrySignatures } from '../trust/registrySignatures.js';
+import { loadPublicKey, signPackage, verifyPackage } from '../trust/signatures.js';
 import { typosquatOf } from '../trust/typosquat.js';
 
 export class LockUsageError extends Error {}
@@ -25,6 +28,7 @@ export async function runLock(config: CompiledConfig, update: string | undefined
   if (update !== undefined && !runnable.some(({ spec }) => spec.name === update)) {
     throw new LockUsageError(`--update ${update}: no server of that name is launched by a package runner in ${config.file}`);
   }
+  let registryKeys: Awaited<ReturnType<typeof fetchRegistryKeys>>;
   for (const { spec, launched } of runnable) {
     if (launched.ecosystem === 'python') {
       out.write(`${spec.name}: ${launched.runner} ${launched.name} cannot be pinned by Bastion (not an npm package); it runs whatever the index serves\n`);
@@ -37,7 +41,16 @@ export async function runLock(config: CompiledConfig, update: string | undefined
       out.write(`${spec.name}: ${before.name}@${before.version} locked (${before.integrity})\n`);
       continue;
     }
-    const now = await resolvePackage(launched.spec, config.trust.registry, npmCache(config.dataDir));
+    const resolved = await resolvePackage(launched.spec, config.trust.registry, npmCache(config.dataDir));
+    const registry = verifyRegistrySignatures(resolved, resolved.dist?.signatures, registryKeys ??= await fetchRegistryKeys(config.trust.registry).catch(() => undefined), resolved.publishedAt);
+    if (registry.status === 'invalid') throw new LockUsageError(`${spec.name}: ${resolved.name}@${resolved.version} refused: ${registry.why}`);
+    const attestation = resolved.dist?.attestations;
+    const { dist: _dist, publishedAt: _published, ...identity } = resolved;
+    const now = {
+      ...identity,
+      registrySignature: registry.status === 'verified' ? `verified (key ${registry.keyid})` : `absent: ${registry.why}`,
+      provenance: attestation?.url ? `attestation present (${attestation.predicateType ?? 'unknown type'}): ${attestation.url}` : 'none published',
+    };
     if (before) {
       const changes = packageDiff(before, now);
       out.write(changes.length ? `${spec.name}: changes since the lock:\n${changes.map((line) => `  ${line}\n`).join('')}` : `${spec.name}: nothing changed since the lock\n`);
@@ -46,10 +59,45 @@ export async function runLock(config: CompiledConfig, update: string | undefined
     await installLocked(config.dataDir, now, config.trust.registry, allowScripts);
     lock.servers[spec.name] = now;
     const scripts = Object.keys(now.installScripts);
+    out.write(`${spec.name}: registry signature ${now.registrySignature}; provenance ${now.provenance}\n`);
     out.write(
       `${spec.name}: locked ${now.name}@${now.version} (${now.integrity}), installed${scripts.length ? `; install scripts ${scripts.join(', ')} ${allowScripts ? 'were run (trust.allowScripts)' : 'were not run'}` : ''}\n`,
     );
   }
   writeLock(config.file, lock);
   out.write(`wrote ${lockPath(config.file)}\n`);
+}
+
+/** `bastion sign --key FILE SERVER`: adds an Ed25519 signature over the locked package of SERVER to bastion.lock. */
+export function runSign(config: CompiledConfig, server: string, keyFile: string, out: Writable): void {
+  const lock = readLock(config.file);
+  const locked = lock.servers[server];
+  if (!locked) throw new LockUsageError(`${server} has no entry in ${lockPath(config.file)}: run bastion lock first`);
+  let pem: string;
+  try {
+    pem = readFileSync(keyFile, 'utf8');
+  } catch (error) {
+    throw new LockUsageError(`--key ${keyFile}: ${(error as Error).message}`);
+  }
+  const signature = signPackage(locked, pem);
+  lock.servers[server] = { ...locked, signatures: [...(locked.signatures ?? []).filter((entry) => entry.keyId !== signature.keyId), signature] };
+  writeLock(config.file, lock);
+  out.write(`${server}: signed ${locked.name}@${locked.version} (${locked.integrity}) with key ${signature.keyId}\n`);
+}
+
+/** `bastion verify`: for each locked server, whether a key of trust.keys signed it. False when one is not. */
+export function runVerify(config: CompiledConfig, out: Writable): boolean {
+  const keys = config.trust.keys.map((key) => loadPublicKey(key));
+  const lock = readLock(config.file);
+  let allTrusted = true;
+  for (const [server, locked] of Object.entries(lock.servers)) {
+    const verdict = verifyPackage(locked, keys);
+    if (verdict.trusted) out.write(`${server}: ${locked.name}@${locked.version} signed by trusted key ${verdict.keyId}\n`);
+    else {
+      allTrusted = false;
+      out.write(`${server}: NOT TRUSTED: ${verdict.reason}\n`);
+    }
+  }
+  if (Object.keys(lock.servers).length === 0) out.write(`${lockPath(config.file)} locks no package\n`);
+  return allTrusted;
 }

@@ -18,7 +18,7 @@ import { runStdio } from './run.js';
 import { AdminClientError, adminTarget, answerApproval, listApprovals, printApprovals, watchApprovals } from './approvals.js';
 import { AuditUsageError, auditExport, auditQuery, auditTail, auditVerify } from './audit.js';
 import { runCheck } from './check.js';
-import { LockUsageError, runLock } from './lock.js';
+import { LockUsageError, runLock, runSign, runVerify } from './lock.js';
 import { PinsUsageError, pinsApprove, pinsDiff, pinsList, pinsReset } from './pins.js';
 import { runServe } from './serve.js';
 import { listTools, printTools } from './tools.js';
@@ -193,6 +193,21 @@ program
   .requiredOption('-c, --config <file>', 'config file; bastion.lock is written next to it', process.env.BASTION_CONFIG)
   .option('--update <server>', "show what changed in the server's package since it was locked, and lock the new one")
   .action(async (options: { config: string; update?: string }) => runLock(loadConfig(options.config), options.update, process.stderr));
+
+program
+  .command('sign <server>')
+  .description("Sign the package locked for SERVER (name, version and integrity) with an Ed25519 private key, in bastion.lock")
+  .requiredOption('-c, --config <file>', 'config file; bastion.lock is next to it', process.env.BASTION_CONFIG)
+  .requiredOption('--key <file>', 'Ed25519 private key, PEM (openssl genpkey -algorithm ed25519 -out key.pem)')
+  .action((server: string, options: { config: string; key: string }) => runSign(loadConfig(options.config), server, options.key, process.stderr));
+
+program
+  .command('verify')
+  .description('Check that every package in bastion.lock is signed by a key of trust.keys; exit 1 when one is not')
+  .requiredOption('-c, --config <file>', 'config file; bastion.lock is next to it', process.env.BASTION_CONFIG)
+  .action((options: { config: string }) => {
+    if (!runVerify(loadConfig(options.config), process.stdout)) process.exitCode = 1;
+  });
 
 const pins = program.command('pins').description('Tool definitions pinned per server, and the changes held out until a person approves them');
 const pinsConfig = ['-c, --config <file>', 'config file, for dataDir and the servers', process.env.BASTION_CONFIG] as const;

@@ -5,9 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import canonicalize from 'canonicalize';
-import { createTwoFilesPatch, diffWords } from 'diff';
 import type { CompiledConfig } from '../config/compile.js';
+import { definitionDiff, wordDiff } from '../trust/definitionDiff.js';
 import { ToolPins, type ServerPins } from '../trust/toolPins.js';
 
 export class PinsUsageError extends Error {}
@@ -45,15 +44,6 @@ export function pinsList(config: CompiledConfig, json: boolean, out: Writable): 
   for (const server of servers) out.write(`${server}: ${summary(pins.load(server))}\n`);
 }
 
-const pretty = (value: unknown) => `${JSON.stringify(JSON.parse(canonicalize(value) as string), null, 2)}\n`;
-
-/** The words that changed in a text field, marked [-removed-]{+added+}. */
-function wordDiff(before: string, after: string): string {
-  return diffWords(before, after)
-    .map((part) => (part.added ? `{+${part.value}+}` : part.removed ? `[-${part.value}-]` : part.value))
-    .join('');
-}
-
 export function pinsDiff(config: CompiledConfig, server: string | undefined, tool: string | undefined, out: Writable): number {
   const pins = store(config);
   let shown = 0;
@@ -65,13 +55,7 @@ export function pinsDiff(config: CompiledConfig, server: string | undefined, too
       shown++;
       const before = change.kind === 'changed' ? current.tools[toolName]?.definition : change.renamedFrom ? current.tools[change.renamedFrom]?.definition : undefined;
       out.write(`${name}/${toolName}: ${change.kind === 'changed' ? 'changed' : `added${change.renamedFrom ? ` (renamed from ${change.renamedFrom})` : ''}`}, seen ${change.seenAt}\n`);
-      out.write(createTwoFilesPatch(`${name}/${toolName} (approved)`, `${name}/${toolName} (now)`, before ? pretty(before) : '', pretty(change.definition)));
-      for (const field of ['title', 'description'] as const) {
-        const old = before?.[field];
-        const now = change.definition[field];
-        if (typeof old === 'string' && typeof now === 'string' && old !== now) out.write(`${field}, word by word: ${wordDiff(old, now)}\n`);
-      }
-      out.write('\n');
+      out.write(`${definitionDiff(`${name}/${toolName}`, before, change.definition)}\n`);
     }
     if (tool === undefined) {
       for (const removed of current.pending.removed) {

@@ -98,7 +98,7 @@ export interface CompiledConfig {
   readonly approval: { readonly timeoutMs: number; readonly channels: ReadonlyArray<'elicitation' | 'endpoint'> };
   readonly audit: AuditSettings;
   readonly telemetry: { readonly metrics: boolean; readonly traces: TraceSettings };
-  readonly trust: { readonly registry: string; readonly allowScripts: readonly string[] };
+  readonly trust: { readonly registry: string; readonly allowScripts: readonly string[]; readonly keys: readonly string[]; readonly require: boolean };
   /** Things the operator should know at startup: disabled or unsandboxed servers, look-alike package names. */
   readonly warnings: readonly string[];
 }
@@ -182,6 +182,9 @@ export function compileConfig(raw: RawConfig, context: { file: string; env: Node
     trust: Object.freeze({
       registry: raw.trust?.registry ?? (context.env.npm_config_registry || DEFAULT_REGISTRY),
       allowScripts: Object.freeze([...(raw.trust?.allowScripts ?? [])]),
+      // PEM text stays as it is; a path is resolved from the config file's folder.
+      keys: Object.freeze((raw.trust?.keys ?? []).map((key) => (key.includes('-----BEGIN') ? key : resolve(configDir, key.replace(/^~(?=$|\/)/, homedir()))))),
+      require: raw.trust?.require ?? false,
     }),
     warnings: Object.freeze(warnings),
   });

@@ -4,6 +4,7 @@
  * the path inside it and what was expected; the CLI turns it into exit status 2.
  */
 import { readFileSync } from 'node:fs';
+import { loadPublicKey } from '../trust/signatures.js';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -117,6 +118,15 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
   if (!result.success) problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, substituted)));
   if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
   const compiled = compileConfig(result.data, { file, env });
+  const keyProblems = compiled.trust.keys.flatMap((key, index) => {
+    try {
+      loadPublicKey(key);
+      return [];
+    } catch (error) {
+      return [`trust.keys[${index}]: ${(error as Error).message}`];
+    }
+  });
+  if (keyProblems.length > 0) throw new ConfigError(file, keyProblems);
   if (compiled.audit.enabled && compiled.audit.store === 'postgres' && !compiled.audit.url) {
     throw new ConfigError(file, ['audit.url: the postgres store needs a connection URL (set audit.url, or $BASTION_AUDIT_URL)']);
   }

@@ -240,7 +240,13 @@ export const TrustSchema = z
       .array(z.string())
       .optional()
       .describe('Servers whose package may run its install scripts (preinstall, install, postinstall). Default: none.'),
+    keys: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Ed25519 public keys you trust to sign packages: PEM text, or the path of a PEM file (relative to the config file).'),
+    require: z.boolean().optional().describe('Start a package-runner server only when its locked package carries a signature from one of trust.keys (bastion sign). Default false.'),
   })
+  .refine((trust) => !trust.require || (trust.keys?.length ?? 0) > 0, { message: 'require: true needs at least one key in trust.keys', path: ['require'] })
   .describe('Pinned packages: servers launched by npx and the like run the version recorded in bastion.lock, installed by Bastion.');
 
 export const TelemetrySchema = z

@@ -62,7 +62,7 @@ export class Gateway implements PolicySource {
     this.approvals = new ApprovalManager(config.approval, log.child({ component: 'approval' }), (notice) => this.recorder.notice(notice));
     this.pipeline = buildPipeline({
       onRequest: [],
-      onCall: [routeStage(), pinsStage(new ToolPins(join(config.dataDir, 'pins')), log), policyStage(this, log, this.approvals)],
+      onCall: [routeStage(), pinsStage(new ToolPins(join(config.dataDir, 'pins')), log, { elicit: config.approval.channels.includes('elicitation'), timeoutMs: config.approval.timeoutMs }), policyStage(this, log, this.approvals)],
       onResult: [],
       onComplete: [traceStage(this.tracing), metricsStage(this.metrics), ...(audit ? [auditStage(audit, new Redactor(config.audit.redact), config.audit)] : [])],
       terminal: forwardStage(),

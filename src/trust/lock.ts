@@ -18,6 +18,11 @@ export interface LockedPackage {
   readonly dependencies: Readonly<Record<string, string>>;
   readonly maintainers: readonly string[];
   readonly lockedAt: string;
+  /** The registry's signature (verified, or absent and why) and provenance attestation, when locked. */
+  readonly registrySignature?: string;
+  readonly provenance?: string;
+  /** Ed25519 signatures over name, version and integrity (bastion sign). */
+  readonly signatures?: ReadonlyArray<{ readonly keyId: string; readonly signature: string; readonly signedAt: string }>;
 }
 
 export interface LockFile {

@@ -14,7 +14,13 @@ export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
 
 /** What the registry serves now for a spec (`pkg`, `pkg@1.2.3`, `pkg@latest`). */
-export async function resolvePackage(spec: string, registry: string, cache: string): Promise<LockedPackage> {
+/** A resolved package, with what the registry says of it beyond its identity. */
+export type ResolvedPackage = LockedPackage & {
+  readonly dist?: { readonly signatures?: Array<{ keyid: string; sig: string }>; readonly attestations?: { url?: string; predicateType?: string } };
+  readonly publishedAt?: Date;
+};
+
+export async function resolvePackage(spec: string, registry: string, cache: string): Promise<ResolvedPackage> {
   // preferOnline: the registry's answer of now, not a cached one.
   const manifest = (await pacote.manifest(spec, { registry, fullMetadata: true, preferOnline: true, cache })) as unknown as Record<string, unknown> & {
     name: string;
@@ -34,6 +40,8 @@ export async function resolvePackage(spec: string, registry: string, cache: stri
     dependencies: { ...((manifest.dependencies ?? {}) as Record<string, string>) },
     maintainers: ((manifest.maintainers ?? []) as Array<{ name?: string; email?: string } | string>).map((entry) => (typeof entry === 'string' ? entry : `${entry.name ?? ''}${entry.email ? ` <${entry.email}>` : ''}`)).sort(),
     lockedAt: new Date().toISOString(),
+    dist: manifest.dist as ResolvedPackage['dist'],
+    ...(typeof manifest._time === 'string' ? { publishedAt: new Date(manifest._time) } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { readLock, type LockedPackage } from './lock.js';
 import { launchedPackage } from './npmPackage.js';
 import { installedEntry, installLocked, npmCache, resolvePackage } from './packages.js';
+import { loadPublicKey, verifyPackage } from './signatures.js';
 
 const REGISTRY_TIMEOUT_MS = 15_000;
 
@@ -21,14 +22,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 async function prepareServer(config: CompiledConfig, spec: StdioServerSpec, locked: LockedPackage | undefined, log: Logger): Promise<StdioServerSpec> {
   const launched = launchedPackage(spec.command, spec.args);
   if (!launched || launched.ecosystem !== 'npm') return spec;
+  const refuse = (refusal: string): StdioServerSpec => {
+    log.error({ server: spec.name, package: launched.name }, refusal);
+    return { ...spec, pinned: { package: locked ? `${locked.name}@${locked.version}` : launched.spec, refusal, configured: { command: spec.command, args: spec.args } } };
+  };
   if (!locked) {
+    if (config.trust.require) return refuse(`Server '${spec.name}' was not started: trust.require needs a locked, signed package (bastion lock, then bastion sign)`);
     log.warn({ server: spec.name, package: launched.spec }, 'this server runs whatever the registry serves at each start: pin it with bastion lock');
     return spec;
   }
-  const refuse = (refusal: string): StdioServerSpec => {
-    log.error({ server: spec.name, package: locked.name }, refusal);
-    return { ...spec, pinned: { package: `${locked.name}@${locked.version}`, refusal, configured: { command: spec.command, args: spec.args } } };
-  };
+  if (config.trust.require) {
+    const verdict = verifyPackage(locked, config.trust.keys.map((key) => loadPublicKey(key)));
+    if (!verdict.trusted) return refuse(`Server '${spec.name}' was not started: trust.require needs a signature from a key in trust.keys, and ${verdict.reason}`);
+  }
   if (launched.name !== locked.name) return refuse(`Server '${spec.name}' runs ${launched.name} now, but bastion.lock holds ${locked.name}: review it with bastion lock --update ${spec.name}`);
   try {
     const now = await withTimeout(resolvePackage(launched.spec, config.trust.registry, npmCache(config.dataDir)), REGISTRY_TIMEOUT_MS);

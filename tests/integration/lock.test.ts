@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,49 @@ describe('pinned packages', () => {
     assert.match(updated.stderr, /echo: changes since the lock:\n {2}version: 1\.0\.0 -> 1\.0\.1\n {2}integrity: .*\n {2}install script removed: postinstall .*\n {2}dependency added: @bastion-test\/helper \^1\.0\.0\n/);
     assert.match(updated.stderr, /echo: locked @bastion-test\/echo-server@1\.0\.1/);
     assert.equal((await echo()).text, 'echo 1.0.1: hi');
+  });
+
+  it('with trust.require, starts only a package signed by a trusted key', async () => {
+    const keys = mkdtempSync(join(tmpdir(), 'bastion-keys-'));
+    const pair = (name: string) => {
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      writeFileSync(join(keys, `${name}.pub.pem`), publicKey.export({ type: 'spki', format: 'pem' }));
+      writeFileSync(join(keys, `${name}.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      return join(keys, `${name}.pem`);
+    };
+    const trusted = pair('publisher');
+    const stranger = pair('stranger');
+    const lockFile = join(config, '..', 'bastion.lock');
+    const signedConfig = join(config, '..', 'signed.yaml');
+    writeFileSync(signedConfig, readFileSync(config, 'utf8').replace(/^trust:\n/m, `trust:\n  keys: [${join(keys, 'publisher.pub.pem')}]\n  require: true\n`));
+    const run = async () => {
+      const bastion = await startBastion(signedConfig, { env: { BASTION_DATA_DIR: dataDir } });
+      try {
+        return { tools: (await bastion.client.listTools()).tools.map((tool) => tool.name), stderr: bastion.stderr() };
+      } finally {
+        await bastion.close();
+      }
+    };
+    const signedCli = (...args: string[]) => spawnSync(process.execPath, [BASTION_BIN, ...args, '--config', signedConfig], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, BASTION_DATA_DIR: dataDir } });
+    assert.ok(existsSync(lockFile));
+
+    const unsigned = await run();
+    assert.deepEqual(unsigned.tools, []);
+    assert.match(unsigned.stderr, /trust\.require needs a signature from a key in trust\.keys, and @bastion-test\/echo-server@1\.0\.1 carries no signature/);
+    assert.equal(signedCli('verify').status, 1);
+
+    assert.equal(signedCli('sign', 'echo', '--key', stranger).status, 0);
+    const strangers = await run();
+    assert.deepEqual(strangers.tools, []);
+    assert.match(strangers.stderr, /is signed only by keys that trust\.keys does not list/);
+
+    const signed = signedCli('sign', 'echo', '--key', trusted);
+    assert.equal(signed.status, 0, signed.stderr);
+    assert.match(signed.stderr, /echo: signed @bastion-test\/echo-server@1\.0\.1 \(sha512-.*\) with key [0-9a-f]{16}/);
+    assert.deepEqual((await run()).tools, ['echo']);
+    const verified = signedCli('verify');
+    assert.equal(verified.status, 0, verified.stdout);
+    assert.match(verified.stdout, /^echo: @bastion-test\/echo-server@1\.0\.1 signed by trusted key [0-9a-f]{16}$/m);
   });
 
   it('refuses a swapped tarball: the same version with other contents', async () => {
