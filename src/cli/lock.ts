@@ -12,7 +12,7 @@ import type { CompiledConfig } from '../config/compile.js';
 import { lockPath, packageDiff, readLock, writeLock } from '../trust/lock.js';
 import { launchedPackage } from '../trust/npmPackage.js';
 import { installLocked, npmCache, resolvePackage } from '../trust/packages.js';
-import { fetchRegistryKeys, verifyRegistrySignatures } from '../trust/registrySignatures.js';
+import { fetchRegistryKeys, verificationOptions } from '../trust/registrySignatures.js';
 import { loadPublicKey, signPackage, verifyPackage } from '../trust/signatures.js';
 import { typosquatOf } from '../trust/typosquat.js';
 
@@ -41,15 +41,22 @@ export async function runLock(config: CompiledConfig, update: string | undefined
       out.write(`${spec.name}: ${before.name}@${before.version} locked (${before.integrity})\n`);
       continue;
     }
-    const resolved = await resolvePackage(launched.spec, config.trust.registry, npmCache(config.dataDir));
-    const registry = verifyRegistrySignatures(resolved, resolved.dist?.signatures, registryKeys ??= await fetchRegistryKeys(config.trust.registry).catch(() => undefined), resolved.publishedAt);
-    if (registry.status === 'invalid') throw new LockUsageError(`${spec.name}: ${resolved.name}@${resolved.version} refused: ${registry.why}`);
-    const attestation = resolved.dist?.attestations;
-    const { dist: _dist, publishedAt: _published, ...identity } = resolved;
+    registryKeys ??= await fetchRegistryKeys(config.trust.registry).catch(() => undefined);
+    let resolved;
+    try {
+      // With the registry's keys, pacote refuses a signature or a provenance attestation that does not verify.
+      resolved = await resolvePackage(launched.spec, config.trust.registry, npmCache(config.dataDir), verificationOptions(config.trust.registry, registryKeys));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code && /SIGNATURE|ATTESTATION/.test(code)) throw new LockUsageError(`${spec.name}: ${launched.spec} refused: ${(error as Error).message}`);
+      throw error;
+    }
+    const { dist, publishedAt: _published, ...identity } = resolved;
+    const signed = (dist?.signatures?.length ?? 0) > 0;
     const now = {
       ...identity,
-      registrySignature: registry.status === 'verified' ? `verified (key ${registry.keyid})` : `absent: ${registry.why}`,
-      provenance: attestation?.url ? `attestation present (${attestation.predicateType ?? 'unknown type'}): ${attestation.url}` : 'none published',
+      registrySignature: !signed ? 'absent: the registry gives no signature for this version' : registryKeys ? 'verified' : 'present, not verified: the registry publishes no keys',
+      provenance: !dist?.attestations?.url ? 'none published' : registryKeys ? `verified (${dist.attestations.predicateType ?? 'attestation'})` : 'present, not verified: the registry publishes no keys',
     };
     if (before) {
       const changes = packageDiff(before, now);

@@ -20,9 +20,9 @@ export type ResolvedPackage = LockedPackage & {
   readonly publishedAt?: Date;
 };
 
-export async function resolvePackage(spec: string, registry: string, cache: string): Promise<ResolvedPackage> {
+export async function resolvePackage(spec: string, registry: string, cache: string, verification: Record<string, unknown> = {}): Promise<ResolvedPackage> {
   // preferOnline: the registry's answer of now, not a cached one.
-  const manifest = (await pacote.manifest(spec, { registry, fullMetadata: true, preferOnline: true, cache })) as unknown as Record<string, unknown> & {
+  const manifest = (await pacote.manifest(spec, { registry, fullMetadata: true, preferOnline: true, cache, ...verification })) as unknown as Record<string, unknown> & {
     name: string;
     version: string;
     _integrity?: string;

@@ -49,6 +49,7 @@ describe('pinned packages', () => {
     assert.equal(locked.status, 0, locked.stderr);
     assert.match(locked.stderr, /echo: locked @bastion-test\/echo-server@1\.0\.0 \(sha512-[A-Za-z0-9+/=]+\), installed; install scripts postinstall were not run/);
     assert.ok(!existsSync(marker), 'the postinstall script did not run');
+    assert.match(locked.stderr, /echo: registry signature absent: the registry gives no signature for this version; provenance none published/);
     const lock = JSON.parse(readFileSync(join(config, '..', 'bastion.lock'), 'utf8')) as { servers: Record<string, { version: string; integrity: string }> };
     assert.equal(lock.servers.echo?.version, '1.0.0');
   });
