@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
-import type { SandboxProfile } from './profile.js';
+import { AS_UNPRIVILEGED, type SandboxProfile } from './profile.js';
 
 export const SANDBOX_HOME = '/tmp/home';
 export const SANDBOX_UID = 1000;
@@ -82,7 +82,7 @@ export function bubblewrap(): { path: string | undefined; problem: string | unde
   if (!path) return (probed = { path: undefined, problem: 'bubblewrap is not installed (Debian and Ubuntu: apt install bubblewrap)' });
   const probe = [path, '--ro-bind', '/', '/', '--unshare-all', '--unshare-user', '--die-with-parent', '--', '/bin/true'];
   const asRoot = process.geteuid?.() === 0;
-  const check = spawnSync(asRoot ? '/usr/bin/setpriv' : path, asRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', ...probe] : probe.slice(1), { encoding: 'utf8', timeout: 10_000 });
+  const check = spawnSync(asRoot ? '/usr/bin/setpriv' : path, asRoot ? [...AS_UNPRIVILEGED, ...probe] : probe.slice(1), { encoding: 'utf8', timeout: 10_000 });
   if (check.status !== 0) {
     return (probed = { path: undefined, problem: `bubblewrap cannot create a sandbox here: ${(check.stderr || check.error?.message || `exit ${check.status}`).trim()} (user namespaces may be disabled)` });
   }

@@ -6,7 +6,7 @@
  * allowlisted environment, and the process and memory limits. network.allowedDomains is not
  * offered here: such a server runs under bubblewrap or sandbox-exec.
  */
-import type { SandboxProfile } from './profile.js';
+import { UNPRIVILEGED_UID, type SandboxProfile } from './profile.js';
 
 export interface ContainerLaunch {
   readonly engine: 'docker' | 'podman';
@@ -22,7 +22,7 @@ export function containerArgs(launch: ContainerLaunch): string[] {
   const { profile } = launch;
   const args = [
     'run', '--rm', '-i', '--network', 'none', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
-    '--user', '65534:65534', '--tmpfs', '/tmp:rw,nosuid,nodev', '--pids-limit', String(profile.limits.processes),
+    '--user', `${UNPRIVILEGED_UID}:${UNPRIVILEGED_UID}`, '--tmpfs', '/tmp:rw,nosuid,nodev', '--pids-limit', String(profile.limits.processes),
   ];
   if (profile.limits.memoryBytes !== undefined) args.push('--memory', String(profile.limits.memoryBytes));
   if (profile.limits.cpuSeconds !== undefined) args.push('--ulimit', `cpu=${profile.limits.cpuSeconds}`);

@@ -21,7 +21,7 @@ import { bubblewrap, bubblewrapArgs, SANDBOX_HOME } from './bubblewrap.js';
 import { containerArgs } from './container.js';
 import { seatbeltProfile } from './seatbelt.js';
 import { packageRoots } from './packageRoots.js';
-import type { SandboxProfile } from './profile.js';
+import { AS_UNPRIVILEGED, type SandboxProfile } from './profile.js';
 
 /** Variables a typical server needs to find its runtime and locale, beyond the SDK's default set. */
 const EXTRA_INHERITED = ['LANG', 'LC_ALL', 'TMPDIR', 'NODE_EXTRA_CA_CERTS', 'SystemRoot', 'APPDATA', 'LOCALAPPDATA'];
@@ -61,11 +61,8 @@ function limitsPrefix(profile: SandboxProfile): string[] {
   return ['/usr/bin/prlimit', ...limits, '--'];
 }
 
-/** When Bastion runs as root, its sandboxes run as nobody (the egress proxy gives that user its socket). */
-const SANDBOX_OUTER_UID = 65534;
 const SETPRIV = '/usr/bin/setpriv';
 const SANDBOX_EXEC = '/usr/bin/sandbox-exec';
-const AS_NOBODY = [`--reuid=${SANDBOX_OUTER_UID}`, `--regid=${SANDBOX_OUTER_UID}`, '--clear-groups'];
 
 const BRIDGE = fileURLToPath(new URL('./bridge.js', import.meta.url));
 const EGRESS_SOCKET = '/run/bastion/egress.sock';
@@ -117,7 +114,7 @@ export function launchPlan(spec: StdioServerSpec, parent: NodeJS.ProcessEnv = pr
   const wrapped = bubblewrapArgs({ ...limited, cwd: spec.cwd, profile, packageRoots: [...new Set(roots)], extraBinds });
   if (process.geteuid?.() === 0) {
     // Never root, even outside the namespace: the kernel exempts root from the process limit, and root-owned files stay closed.
-    return { command: SETPRIV, args: [...AS_NOBODY, bwrap.path, ...wrapped], env, cwd: spec.cwd, sandbox: 'bubblewrap' };
+    return { command: SETPRIV, args: [...AS_UNPRIVILEGED, bwrap.path, ...wrapped], env, cwd: spec.cwd, sandbox: 'bubblewrap' };
   }
   return { command: bwrap.path, args: wrapped, env, cwd: spec.cwd, sandbox: 'bubblewrap' };
 }

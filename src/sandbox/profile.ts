@@ -33,6 +33,12 @@ export const CREDENTIAL_STORES = Object.freeze([
 
 export const DEFAULT_PROCESS_LIMIT = 256;
 
+/** The user (nobody) a sandbox runs as when Bastion itself runs as root, and a container always. */
+export const UNPRIVILEGED_UID = 65534;
+
+/** setpriv(1) arguments that drop to that user before the sandbox is made. */
+export const AS_UNPRIVILEGED = Object.freeze([`--reuid=${UNPRIVILEGED_UID}`, `--regid=${UNPRIVILEGED_UID}`, '--clear-groups']);
+
 const SIZE_UNITS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 function bytes(value: number | string | undefined): number | undefined {

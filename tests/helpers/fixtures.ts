@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UNPRIVILEGED_UID } from '../../src/sandbox/profile.js';
 import { BASTION_BIN, BIN, FIXTURE_BIN } from './paths.js';
 
 export function fixtureStdio(env: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
@@ -67,6 +68,6 @@ export function startBastionHttp(configFile: string, extraArgs: readonly string[
 
 /** The sandbox never runs as root: when the tests run as root, its servers run as nobody, who must be able to write their folders. */
 export function sandboxWritable(dir: string): string {
-  if (process.geteuid?.() === 0) chownSync(dir, 65534, 65534);
+  if (process.geteuid?.() === 0) chownSync(dir, UNPRIVILEGED_UID, UNPRIVILEGED_UID);
   return dir;
 }

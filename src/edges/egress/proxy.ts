@@ -16,9 +16,8 @@ import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../log/logger.js';
 import { isPublicAddress } from '../../policy/publicAddress.js';
+import { UNPRIVILEGED_UID } from '../../sandbox/profile.js';
 
-/** The user a sandbox runs as when Bastion runs as root (nobody). */
-const SANDBOX_OUTER_UID = 65534;
 
 export interface EgressProxy {
   /** The unix socket the sandbox's bridge connects to. */
@@ -50,7 +49,7 @@ export function startEgressProxy(server: string, allowedDomains: readonly string
   const dir = mkdtempSync(join(tmpdir(), 'bastion-egress-'));
   chmodSync(dir, 0o700);
   // A sandbox started by root runs as nobody (src/sandbox/launch.ts), and must reach the socket.
-  if (process.geteuid?.() === 0) chownSync(dir, SANDBOX_OUTER_UID, SANDBOX_OUTER_UID);
+  if (process.geteuid?.() === 0) chownSync(dir, UNPRIVILEGED_UID, UNPRIVILEGED_UID);
   const socketPath = join(dir, 'proxy.sock');
   const refuse = (host: string, why: string) => log.warn({ server, host, why }, 'sandbox egress refused');
 
