@@ -6,6 +6,7 @@
  * with other contents), or whose locked package cannot be installed intact, does not start: the
  * message says what changed and how to review it.
  */
+import { chmodSync, statSync } from 'node:fs';
 import type { CompiledConfig, ServerSpec, StdioServerSpec } from '../config/compile.js';
 import type { Logger } from '../log/logger.js';
 import { readLock, type LockedPackage } from './lock.js';
@@ -61,9 +62,24 @@ async function prepareServer(config: CompiledConfig, spec: StdioServerSpec, lock
   };
 }
 
+/**
+ * When Bastion runs as root, its sandboxes run as nobody (src/sandbox/launch.ts), who must reach
+ * the pinned installs under dataDir: the folder gets its search bits, so that a path through it can
+ * be followed, while its listing and its files (admin token, audit log: mode 0600) stay closed.
+ */
+function openInstallsToSandboxes(dataDir: string): void {
+  if (process.geteuid?.() !== 0) return;
+  try {
+    chmodSync(dataDir, statSync(dataDir).mode & 0o7777 | 0o111);
+  } catch {
+    // no data folder yet: nothing is installed in it
+  }
+}
+
 /** The config with each pinned server's command line replaced by its locked install (or its refusal). */
 export async function preparePinned(config: CompiledConfig, log: Logger): Promise<CompiledConfig> {
   const lock = readLock(config.file);
+  if (Object.keys(lock.servers).length > 0) openInstallsToSandboxes(config.dataDir);
   const servers: ServerSpec[] = await Promise.all(
     config.servers.map((spec) => (spec.transport === 'stdio' ? prepareServer(config, spec, lock.servers[spec.name], log) : Promise.resolve(spec))),
   );

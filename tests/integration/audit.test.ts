@@ -5,7 +5,7 @@
  * /metrics shows the calls just made.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -122,6 +122,10 @@ describe('audit log over stdio', () => {
     for (const expected of ['session:opened', 'upstream:started', 'approval:requested', 'approval:answered', 'session:closed']) {
       assert.ok(kinds.includes(expected), `${expected} in ${kinds.join(', ')}`);
     }
+  });
+
+  it('keeps the audit log readable by its owner only', () => {
+    assert.equal(statSync(join(dataDir, 'audit.db')).mode & 0o777, 0o600);
   });
 
   it('never stores or logs the secrets given in arguments, yet keeps the rest of them', () => {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,9 +20,8 @@ import { publish, publishEchoServer, startRegistry, type LocalRegistry } from '.
 describe('pinned packages', () => {
   let registry: LocalRegistry;
   const marker = join(mkdtempSync(join(tmpdir(), 'bastion-marker-')), 'postinstall-ran');
-  // The sandbox runs as nobody when the tests run as root: the installed package must be readable.
+  // A private data folder (0700): when the tests run as root, Bastion opens its search bits to the sandbox's user.
   const dataDir = mkdtempSync(join(tmpdir(), 'bastion-lock-data-'));
-  chmodSync(dataDir, 0o755);
   let config: string;
 
   const cli = (...args: string[]) => spawnSync(process.execPath, [BASTION_BIN, ...args, '--config', config], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, BASTION_DATA_DIR: dataDir }, timeout: 120_000 });

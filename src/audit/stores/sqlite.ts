@@ -4,7 +4,7 @@
  * (synchronous=FULL), so it survives a crash of the machine. Several Bastion processes may share
  * the file: each append takes the write lock (BEGIN IMMEDIATE) and reads the head inside it.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { seal, EMPTY_HEAD, type ChainHead, type StoredRow } from '../chain.js';
@@ -26,7 +26,11 @@ export class SqliteStore implements AuditStore {
     this.location = `sqlite ${path}`;
     if (options.readonly && !existsSync(path)) throw new AuditStoreError(`no audit log at ${path} yet: Bastion creates it when it first starts with this config`);
     try {
-      if (!options.readonly) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!options.readonly) {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        // The log holds who did what: readable by its owner only. SQLite gives its WAL the same mode.
+        closeSync(openSync(path, 'a', 0o600));
+      }
       this.db = new Database(path, { fileMustExist: options.readonly === true, timeout: 10_000 });
       if (!options.readonly) {
         this.db.pragma('journal_mode = WAL');
