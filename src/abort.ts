@@ -1,5 +1,5 @@
 /**
- * One AbortController that follows other signals, for the per-request signals on the call path.
+ * Deadlines and cancellation on the call path. One AbortController that follows other signals, for the per-request signals on the call path.
  * Node 20's AbortSignal.any keeps weak references and a finalization registry for every signal it
  * makes, which shows in the benchmark's profile; listeners removed when the request settles cost
  * nothing after it.
@@ -32,4 +32,19 @@ export function linkedAbort(sources: ReadonlyArray<AbortSignal | undefined>): Li
       followed.length = 0;
     },
   };
+}
+
+/** Rejects with `message` when the promise has not settled within `ms`; the timer never outlives it. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -10,6 +10,7 @@ import { openStore } from '../audit/openStore.js';
 import type { SealedRecord } from '../audit/record.js';
 import type { AuditQuery, AuditStore } from '../audit/store.js';
 import type { CompiledConfig } from '../config/compile.js';
+import { UsageError } from './usageError.js';
 
 export interface FilterOptions {
   since?: string;
@@ -19,20 +20,18 @@ export interface FilterOptions {
   kind?: string;
 }
 
-export class AuditUsageError extends Error {}
-
 /** `--since 1h` (a duration back from now) or `--since 2026-11-24T08:00:00Z` (a time). */
 export function parseSince(value: string, now = Date.now()): Date {
   const duration = ms(value as ms.StringValue) as number | undefined;
   if (typeof duration === 'number' && Number.isFinite(duration) && duration >= 0) return new Date(now - duration);
   const time = Date.parse(value);
   if (Number.isFinite(time)) return new Date(time);
-  throw new AuditUsageError(`--since: expected a duration such as 1h or 30m, or a time such as 2026-11-24T08:00:00Z; got "${value}"`);
+  throw new UsageError(`--since: expected a duration such as 1h or 30m, or a time such as 2026-11-24T08:00:00Z; got "${value}"`);
 }
 
 export function toQuery(options: FilterOptions): AuditQuery {
   if (options.decision !== undefined && options.decision !== 'allow' && options.decision !== 'deny') {
-    throw new AuditUsageError(`--decision: expected allow or deny; got "${options.decision}"`);
+    throw new UsageError(`--decision: expected allow or deny; got "${options.decision}"`);
   }
   return {
     ...(options.since !== undefined ? { since: parseSince(options.since) } : {}),
@@ -145,7 +144,7 @@ function csvCell(value: unknown): string {
 }
 
 export async function auditExport(config: CompiledConfig, options: FilterOptions & { format: string; output?: string }, stdout: Writable): Promise<number> {
-  if (options.format !== 'jsonl' && options.format !== 'csv') throw new AuditUsageError(`--format: expected jsonl or csv; got "${options.format}"`);
+  if (options.format !== 'jsonl' && options.format !== 'csv') throw new UsageError(`--format: expected jsonl or csv; got "${options.format}"`);
   const query = toQuery(options);
   const out = options.output ? createWriteStream(options.output, { mode: 0o600 }) : stdout;
   const count = await withStore(config, async (store) => {

@@ -15,8 +15,7 @@ import { installLocked, npmCache, resolvePackage } from '../trust/packages.js';
 import { fetchRegistryKeys, verificationOptions } from '../trust/registrySignatures.js';
 import { loadPublicKey, signPackage, verifyPackage } from '../trust/signatures.js';
 import { typosquatOf } from '../trust/typosquat.js';
-
-export class LockUsageError extends Error {}
+import { UsageError } from './usageError.js';
 
 export async function runLock(config: CompiledConfig, update: string | undefined, out: Writable): Promise<void> {
   const lock = readLock(config.file);
@@ -26,7 +25,7 @@ export async function runLock(config: CompiledConfig, update: string | undefined
     return launched ? [{ spec, launched }] : [];
   });
   if (update !== undefined && !runnable.some(({ spec }) => spec.name === update)) {
-    throw new LockUsageError(`--update ${update}: no server of that name is launched by a package runner in ${config.file}`);
+    throw new UsageError(`--update ${update}: no server of that name is launched by a package runner in ${config.file}`);
   }
   let registryKeys: Awaited<ReturnType<typeof fetchRegistryKeys>>;
   for (const { spec, launched } of runnable) {
@@ -48,7 +47,7 @@ export async function runLock(config: CompiledConfig, update: string | undefined
       resolved = await resolvePackage(launched.spec, config.trust.registry, npmCache(config.dataDir), verificationOptions(config.trust.registry, registryKeys));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code && /SIGNATURE|ATTESTATION/.test(code)) throw new LockUsageError(`${spec.name}: ${launched.spec} refused: ${(error as Error).message}`);
+      if (code && /SIGNATURE|ATTESTATION/.test(code)) throw new UsageError(`${spec.name}: ${launched.spec} refused: ${(error as Error).message}`);
       throw error;
     }
     const { dist, publishedAt: _published, ...identity } = resolved;
@@ -79,12 +78,12 @@ export async function runLock(config: CompiledConfig, update: string | undefined
 export function runSign(config: CompiledConfig, server: string, keyFile: string, out: Writable): void {
   const lock = readLock(config.file);
   const locked = lock.servers[server];
-  if (!locked) throw new LockUsageError(`${server} has no entry in ${lockPath(config.file)}: run bastion lock first`);
+  if (!locked) throw new UsageError(`${server} has no entry in ${lockPath(config.file)}: run bastion lock first`);
   let pem: string;
   try {
     pem = readFileSync(keyFile, 'utf8');
   } catch (error) {
-    throw new LockUsageError(`--key ${keyFile}: ${(error as Error).message}`);
+    throw new UsageError(`--key ${keyFile}: ${(error as Error).message}`);
   }
   const signature = signPackage(locked, pem);
   lock.servers[server] = { ...locked, signatures: [...(locked.signatures ?? []).filter((entry) => entry.keyId !== signature.keyId), signature] };

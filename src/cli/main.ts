@@ -16,10 +16,11 @@ import { BASTION_VERSION } from '../version.js';
 import { UnsafeBindError } from '../edges/http/server.js';
 import { runStdio } from './run.js';
 import { AdminClientError, adminTarget, answerApproval, listApprovals, printApprovals, watchApprovals } from './approvals.js';
-import { AuditUsageError, auditExport, auditQuery, auditTail, auditVerify } from './audit.js';
+import { auditExport, auditQuery, auditTail, auditVerify } from './audit.js';
 import { runCheck } from './check.js';
-import { LockUsageError, runLock, runSign, runVerify } from './lock.js';
-import { PinsUsageError, pinsApprove, pinsDiff, pinsList, pinsReset } from './pins.js';
+import { UsageError } from './usageError.js';
+import { runLock, runSign, runVerify } from './lock.js';
+import { pinsApprove, pinsDiff, pinsList, pinsReset } from './pins.js';
 import { runServe } from './serve.js';
 import { listTools, printTools } from './tools.js';
 
@@ -236,7 +237,7 @@ pins
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof UnsafeBindError || error instanceof AuditUsageError || error instanceof PinsUsageError || error instanceof LockUsageError) fail(error.message);
+  if (error instanceof ConfigError || error instanceof UnsafeBindError || error instanceof UsageError) fail(error.message);
   if (error instanceof AdminClientError || error instanceof AuditStoreError) {
     process.stderr.write(`bastion: ${error.message}\n`);
     process.exit(1);

@@ -8,8 +8,7 @@ import type { Writable } from 'node:stream';
 import type { CompiledConfig } from '../config/compile.js';
 import { definitionDiff, wordDiff } from '../trust/definitionDiff.js';
 import { ToolPins, type ServerPins } from '../trust/toolPins.js';
-
-export class PinsUsageError extends Error {}
+import { UsageError } from './usageError.js';
 
 function store(config: CompiledConfig): ToolPins {
   return new ToolPins(join(config.dataDir, 'pins'));
@@ -18,7 +17,7 @@ function store(config: CompiledConfig): ToolPins {
 function serversOf(config: CompiledConfig, server: string | undefined): string[] {
   const names = config.servers.map((spec) => spec.name);
   if (server === undefined) return names;
-  if (!names.includes(server)) throw new PinsUsageError(`no server named '${server}' in ${config.file}`);
+  if (!names.includes(server)) throw new UsageError(`no server named '${server}' in ${config.file}`);
   return [server];
 }
 

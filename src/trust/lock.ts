@@ -4,8 +4,9 @@
  * (entry point, install scripts, dependencies, maintainers), so that a later change can be shown
  * as a difference before it is approved.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomicSync } from '../atomicFile.js';
 
 export interface LockedPackage {
   readonly name: string;
@@ -47,8 +48,8 @@ export function readLock(configFile: string): LockFile {
 export function writeLock(configFile: string, lock: LockFile): void {
   const file = lockPath(configFile);
   const sorted = { lockfileVersion: 1, servers: Object.fromEntries(Object.entries(lock.servers).sort(([a], [b]) => a.localeCompare(b))) };
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(sorted, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  // The lock is meant to be committed and read by others: the usual mode, not a private one.
+  writeFileAtomicSync(file, `${JSON.stringify(sorted, null, 2)}\n`, 0o644);
 }
 
 /** What changed between two locked versions of a package, line by line, for `bastion lock --update`. */

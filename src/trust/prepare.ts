@@ -8,6 +8,7 @@
  */
 import { chmodSync, statSync } from 'node:fs';
 import type { CompiledConfig, ServerSpec, StdioServerSpec } from '../config/compile.js';
+import { withTimeout } from '../abort.js';
 import type { Logger } from '../log/logger.js';
 import { readLock, type LockedPackage } from './lock.js';
 import { launchedPackage } from './npmPackage.js';
@@ -15,10 +16,6 @@ import { installedEntry, installLocked, npmCache, resolvePackage } from './packa
 import { loadPublicKey, verifyPackage } from './signatures.js';
 
 const REGISTRY_TIMEOUT_MS = 15_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_resolve, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
-}
 
 async function prepareServer(config: CompiledConfig, spec: StdioServerSpec, locked: LockedPackage | undefined, log: Logger): Promise<StdioServerSpec> {
   const launched = launchedPackage(spec.command, spec.args);
@@ -38,7 +35,7 @@ async function prepareServer(config: CompiledConfig, spec: StdioServerSpec, lock
   }
   if (launched.name !== locked.name) return refuse(`Server '${spec.name}' runs ${launched.name} now, but bastion.lock holds ${locked.name}: review it with bastion lock --update ${spec.name}`);
   try {
-    const now = await withTimeout(resolvePackage(launched.spec, config.trust.registry, npmCache(config.dataDir)), REGISTRY_TIMEOUT_MS);
+    const now = await withTimeout(resolvePackage(launched.spec, config.trust.registry, npmCache(config.dataDir)), REGISTRY_TIMEOUT_MS, `no answer within ${REGISTRY_TIMEOUT_MS} ms`);
     if (now.version !== locked.version || now.integrity !== locked.integrity) {
       const what = now.version !== locked.version ? `version ${now.version}, locked ${locked.version}` : `${now.version} with other contents (integrity ${now.integrity}, locked ${locked.integrity})`;
       return refuse(`Server '${spec.name}' was not started: the registry now serves ${launched.spec} as ${what}. Review the change with bastion lock --update ${spec.name}`);

@@ -8,9 +8,10 @@
  * it changes, so an approval applies at once.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
+import { writeFileAtomicSync } from '../atomicFile.js';
 
 /** The parts of a tool that the model reads or relies on. */
 const PINNED_FIELDS = ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const;
@@ -87,10 +88,7 @@ export class ToolPins {
 
   private save(pins: ServerPins): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const file = this.file(pins.server);
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(pins, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temporary, file);
+    writeFileAtomicSync(this.file(pins.server), `${JSON.stringify(pins, null, 2)}\n`);
     this.cache.delete(pins.server);
   }
 

@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import type { ServerSpec } from '../config/compile.js';
 import { BastionError } from '../errors/bastionError.js';
 import type { Logger } from '../log/logger.js';
-import { linkedAbort } from '../abort.js';
+import { linkedAbort, withTimeout } from '../abort.js';
 import type { LifecycleListener } from '../telemetry/recorder.js';
 import { BASTION_NAME, BASTION_VERSION } from '../version.js';
 import { passthroughResult, type JsonObject } from './passthrough.js';
@@ -344,18 +344,4 @@ export class Upstream {
 function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(message)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
