@@ -17,7 +17,7 @@ import { BASTION_BIN, REPO_ROOT } from '../helpers/paths.js';
 const bastionCli = (dataDir: string, ...args: string[]) =>
   spawnSync(process.execPath, [BASTION_BIN, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, BASTION_DATA_DIR: dataDir }, timeout: 30_000 });
 
-describe('tool-definition pins', () => {
+describe('tool-definition pins', { timeout: 120_000 }, () => {
   it('holds a tool whose description changed between two starts, shows the diff, and lets it back after approval', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bastion-pins-'));
     const honest = writeConfig({ mcpServers: { fx: fixtureStdio() }, policy: ALLOW_ALL });
@@ -100,7 +100,7 @@ describe('tool-definition pins', () => {
   });
 });
 
-describe('package names', () => {
+describe('package names', { timeout: 60_000 }, () => {
   it('warns about a typosquat of a known MCP server package, and about unpinnable Python runners', () => {
     const config = writeConfig({
       mcpServers: {
