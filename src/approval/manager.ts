@@ -143,7 +143,7 @@ export class ApprovalManager {
     const unreachable: string[] = [];
     for (const channel of this.settings.channels) {
       if (channel === 'elicitation') {
-        if (!ctx.view.canElicit()) {
+        if (!ctx.view.canElicit(ctx)) {
           unreachable.push('the client cannot be asked (it did not declare elicitation)');
           continue;
         }
@@ -247,7 +247,7 @@ export class ApprovalManager {
         },
       },
       signal,
-      ctx.requestId,
+      ctx,
     );
     const chosen = (result.content as { decision?: unknown } | undefined)?.decision;
     if (result.action !== 'accept' || (chosen !== 'approve_once' && chosen !== 'approve_session')) return { decision: 'deny', scope: 'once' };

@@ -18,6 +18,8 @@ export const ERROR_CATALOGUE = {
   BASTION_UPSTREAM_TIMEOUT: { jsonRpc: -32001, summary: 'The upstream server did not answer within its timeout; the request was cancelled upstream.' },
   BASTION_UPSTREAM_CLOSED: { jsonRpc: -32011, summary: 'The upstream connection closed while the request was in flight.' },
   BASTION_CLIENT_CAPABILITY_MISSING: { jsonRpc: -32601, summary: 'An upstream asked the client for something (sampling, elicitation, roots) that the client did not declare.' },
+  BASTION_REQUEST_STATE_INVALID: { jsonRpc: -32602, summary: 'A 2026-07-28 retry carried a requestState that was altered, expired, issued for another request, or whose round is over: send the request again without it.' },
+  BASTION_INPUT_INVALID: { jsonRpc: -32602, summary: 'An inputResponses entry is not a valid answer to the question it names (elicitation, sampling or roots result).' },
   BASTION_NO_CLIENT: { jsonRpc: -32603, summary: 'An upstream sent a request to the client, but no client session can take it.' },
   BASTION_SANDBOX_UNAVAILABLE: { jsonRpc: -32010, summary: 'A local server was not started: its OS sandbox cannot be made on this machine (set sandbox: false to run it unsandboxed).' },
   BASTION_PACKAGE_REFUSED: { jsonRpc: -32010, summary: "A server's package differs from bastion.lock (a new version, other contents) or cannot be installed intact: the server was not started (bastion lock --update)." },

@@ -16,12 +16,12 @@ import {
 } from '@modelcontextprotocol/server';
 import { linkedAbort } from '../abort.js';
 import { BastionError } from '../errors/bastionError.js';
-import { ERROR_CATALOGUE } from '../errors/catalogue.js';
-import { denialToToolResult, denialToWire, errorToWire } from '../errors/toWire.js';
+import { errorToWire } from '../errors/toWire.js';
 import type { Logger } from '../log/logger.js';
 import type { CallContext } from '../pipeline/context.js';
 import { passthroughResult, type JsonObject } from '../upstream/passthrough.js';
 import { BASTION_NAME, BASTION_VERSION } from '../version.js';
+import { answerCall } from './answer.js';
 import type { Gateway } from './gateway.js';
 import type { ClientSessionHandle, SessionScope } from './sessionScope.js';
 
@@ -150,25 +150,11 @@ export class ClientSession implements ClientSessionHandle {
     const pollAfterMs = this.options.pollAfterMs ?? 0;
     const poll = ctx.closeStream && pollAfterMs > 0 ? setTimeout(ctx.closeStream, pollAfterMs) : undefined;
     try {
-      await this.gateway.handle(ctx);
-    } catch (error) {
-      // Typed failures (BastionError, upstream protocol errors) carry a code; anything else is a bug.
-      if (!(error instanceof Error && 'code' in error)) {
-        this.log.error({ method: ctx.method, err: error }, 'request failed inside the gateway');
-      }
-      throw errorToWire(error);
+      return await answerCall(this.gateway, ctx, this.log);
     } finally {
       clearTimeout(poll);
       linked.release();
     }
-    if (ctx.denial) {
-      // A policy refusal of a tool call is a result the model can read and act on.
-      const entry = ERROR_CATALOGUE[ctx.denial.code];
-      if (ctx.method === 'tools/call' && 'toolResult' in entry && entry.toolResult) return denialToToolResult(ctx.denial);
-      throw denialToWire(ctx.denial);
-    }
-    if (!ctx.result) throw errorToWire(new Error(`no result for ${ctx.method}`));
-    return ctx.result;
   }
 
   notify(method: string, params?: JsonObject): void {

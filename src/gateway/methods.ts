@@ -20,6 +20,12 @@ export const ROUTED_METHODS = new Set([
   'completion/complete',
 ]);
 
+/**
+ * What a 2026-07-28 client may ask Bastion, besides what the SDK answers itself (server/discover,
+ * subscriptions/listen): the revision removed subscribe, unsubscribe and setLevel.
+ */
+export const STATELESS_METHODS = new Set([...Object.keys(LIST_METHODS), 'tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
+
 export const BROADCAST_METHODS = new Set(['logging/setLevel']);
 
 /** Lists are served in pages of this size; upstream pages are merged first. */

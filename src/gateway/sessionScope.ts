@@ -9,7 +9,9 @@ import type { ClientCapabilities, JSONRPCNotification, JSONRPCRequest } from '@m
 import type { ServerSpec } from '../config/compile.js';
 import type { Logger } from '../log/logger.js';
 import type { Recorder } from '../telemetry/recorder.js';
-import type { CallContext, SessionView } from '../pipeline/context.js';
+import { BastionError } from '../errors/bastionError.js';
+import { errorToWire } from '../errors/toWire.js';
+import type { CallContext, ClientAsker, SessionView } from '../pipeline/context.js';
 import type { JsonObject } from '../upstream/passthrough.js';
 import { Upstream, type UpstreamEvents, type UpstreamState } from '../upstream/upstream.js';
 import { Catalog } from './catalog.js';
@@ -37,6 +39,21 @@ function mirroredCapabilities(client: ClientCapabilities | undefined): ClientCap
   const mirrored: Record<string, unknown> = {};
   for (const key of MIRRORED_CAPABILITIES) if (client?.[key]) mirrored[key] = client[key];
   return mirrored as ClientCapabilities;
+}
+
+/** A server's request to a client that is asked within its call (2026-07-28), refused if the client cannot take it. */
+async function askWithin(asker: ClientAsker, server: string, request: JSONRPCRequest, signal: AbortSignal): Promise<JsonObject> {
+  const params = (request.params ?? {}) as JsonObject;
+  if (!asker.can(request.method, params)) {
+    const what = request.method === 'elicitation/create' && params.mode === 'url' ? 'URL-mode elicitation' : request.method;
+    throw errorToWire(
+      new BastionError('BASTION_CLIENT_CAPABILITY_MISSING', `The client did not declare the capability for ${what}; the request from '${server}' was not sent`, {
+        server,
+        method: request.method,
+      }),
+    );
+  }
+  return asker.ask(request.method, params, signal);
 }
 
 export class SessionScope implements SessionView, UpstreamEvents {
@@ -115,12 +132,13 @@ export class SessionScope implements SessionView, UpstreamEvents {
     this.subscriptions.set(server, uris);
   }
 
-  canElicit(): boolean {
-    return this.session.canElicit();
+  canElicit(ctx: CallContext): boolean {
+    return ctx.asker ? ctx.asker.can('elicitation/create') : this.session.canElicit();
   }
 
-  elicit(params: JsonObject, signal: AbortSignal, relatedRequestId: CallContext['requestId']): Promise<JsonObject> {
-    return this.session.requestFromServer('bastion', { jsonrpc: '2.0', id: 0, method: 'elicitation/create', params }, signal, relatedRequestId);
+  elicit(params: JsonObject, signal: AbortSignal, ctx: CallContext): Promise<JsonObject> {
+    if (ctx.asker) return ctx.asker.ask('elicitation/create', params, signal);
+    return this.session.requestFromServer('bastion', { jsonrpc: '2.0', id: 0, method: 'elicitation/create', params }, signal, ctx.requestId);
   }
 
   /** Forwards a client notification (roots changed) to every server of the session. */
@@ -153,6 +171,7 @@ export class SessionScope implements SessionView, UpstreamEvents {
     // The latest call in flight on that server caused the request; its stream carries it.
     const calls = this.calls.get(server);
     const owner = calls?.[calls.length - 1];
+    if (owner?.asker) return askWithin(owner.asker, server, request, signal);
     return this.session.requestFromServer(server, request, signal, owner?.requestId);
   }
 

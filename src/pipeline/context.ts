@@ -24,10 +24,20 @@ export interface SessionView {
   trackCall(server: string, ctx: CallContext): () => void;
   /** Records subscriptions, so that updates reach this session and are renewed when a server restarts. */
   noteSubscription(method: string, server: string, uri: string): void;
-  /** Whether the session's client declared elicitation, so that it can be asked for approval. */
-  canElicit(): boolean;
-  /** Asks the session's client (elicitation/create), on the stream of the request it concerns. */
-  elicit(params: Record<string, unknown>, signal: AbortSignal, relatedRequestId: RequestId): Promise<Record<string, unknown>>;
+  /** Whether the calling client declared elicitation, so that it can be asked for approval. */
+  canElicit(ctx: CallContext): boolean;
+  /** Asks the calling client (elicitation/create) within the request it concerns. */
+  elicit(params: Record<string, unknown>, signal: AbortSignal, ctx: CallContext): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Asks the calling client within the request itself: a 2026-07-28 client takes no requests, so
+ * its questions travel in input-required results (src/gateway/inputRound.ts).
+ */
+export interface ClientAsker {
+  /** Whether this request's client declared what the question needs. */
+  can(method: string, params?: Record<string, unknown>): boolean;
+  ask(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
 
 /** Who is calling: filled by the edge from the downstream session. */
@@ -74,6 +84,8 @@ export interface CallContext {
    * (SSE polling); absent where the client's transport cannot resume.
    */
   readonly closeStream?: () => void;
+  /** Set by the edge for clients asked within the request (2026-07-28); absent for session clients. */
+  readonly asker?: ClientAsker;
   readonly startedAt: number;
   /** Written by the trace stage: the request's trace, carried upstream in `_meta`. */
   trace?: RequestTrace;

@@ -1,19 +1,21 @@
 /**
  * The HTTP routes of `bastion serve`, as a Hono app. Every request first passes the endpoint
  * guards (shutting down, Host, Origin); then:
- *   /mcp                  Streamable HTTP, every server aggregated
+ *   /mcp                  Streamable HTTP, every server aggregated: session clients (2025-11-25
+ *                         and earlier) and stateless ones (2026-07-28), told apart per request
  *   /servers/<name>/mcp   Streamable HTTP, that server alone, names unprefixed
  *   GET /sse, POST /messages   the legacy HTTP+SSE transport, every server aggregated
  * The edge only translates: sessions feed the gateway, which decides.
  */
 import { Hono, type Context } from 'hono';
-import { validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
+import { isLegacyRequest, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
 import type { ServeSettings } from '../../config/compile.js';
 import type { Gateway } from '../../gateway/gateway.js';
 import type { Logger } from '../../log/logger.js';
 import { httpError } from './httpError.js';
 import { readJsonBody } from './jsonBody.js';
 import type { LegacySseSessions } from './legacySseSessions.js';
+import type { StatelessEndpoint } from './statelessEndpoint.js';
 import type { StreamableSessions } from './streamableSessions.js';
 
 /** Until authentication lands, every caller is the same principal; sessions are bound to it already. */
@@ -24,11 +26,12 @@ export interface AppParts {
   readonly settings: ServeSettings;
   readonly streamable: StreamableSessions;
   readonly sse: LegacySseSessions;
+  readonly stateless: StatelessEndpoint;
   readonly log: Logger;
   readonly isStopping: () => boolean;
 }
 
-export function createApp({ gateway, settings, streamable, sse, log, isStopping }: AppParts): Hono {
+export function createApp({ gateway, settings, streamable, sse, stateless, log, isStopping }: AppParts): Hono {
   const app = new Hono();
   const allowedHosts = [...settings.allowedHosts];
   const allowedOrigins = [...settings.allowedOrigins];
@@ -59,6 +62,8 @@ export function createApp({ gateway, settings, streamable, sse, log, isStopping 
       const parsed = await readJsonBody(c.req.raw, settings.maxBodyBytes);
       if (!parsed.ok) return parsed.response;
       body = parsed.value;
+      // The revision decides the era of each request: one carrying the 2026-07-28 envelope is stateless.
+      if (!Array.isArray(body) && !(await isLegacyRequest(c.req.raw, { parsedBody: body }))) return stateless.handle(c.req.raw, body, server, ANONYMOUS);
     }
     return streamable.handle(c.req.raw, body, server, ANONYMOUS);
   };

@@ -14,6 +14,7 @@ import { listen } from '../listen.js';
 import { createApp } from './app.js';
 import { LegacySseSessions } from './legacySseSessions.js';
 import { SessionLimit } from './sessionLimit.js';
+import { StatelessEndpoint } from './statelessEndpoint.js';
 import { StreamableSessions } from './streamableSessions.js';
 
 const DRAIN_POLL_MS = 25;
@@ -48,8 +49,9 @@ export async function startHttpEdge(gateway: Gateway, settings: ServeSettings, l
   const limit = new SessionLimit(settings.maxSessions, log);
   const streamable = new StreamableSessions(gateway, settings, limit, log);
   const sse = new LegacySseSessions(gateway, limit, log);
+  const stateless = new StatelessEndpoint(gateway, settings, log);
   let stopping = false;
-  const app = createApp({ gateway, settings, streamable, sse, log, isStopping: () => stopping });
+  const app = createApp({ gateway, settings, streamable, sse, stateless, log, isStopping: () => stopping });
   const server = createAdaptorServer({ fetch: app.fetch, serverOptions: { maxHeaderSize: settings.maxHeaderBytes } }) as Server;
   server.on('clientError', (error, socket) => {
     // Oversized headers and malformed HTTP: answer and close, never crash.
@@ -68,11 +70,11 @@ export async function startHttpEdge(gateway: Gateway, settings: ServeSettings, l
       log.info({ reason, graceMs: settings.shutdownGraceMs }, 'stopping: no new requests; letting calls in flight finish');
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
-      const unanswered = () => streamable.sessions.unansweredRequests + sse.sessions.unansweredRequests;
+      const unanswered = () => streamable.sessions.unansweredRequests + sse.sessions.unansweredRequests + stateless.clients.unansweredRequests;
       const deadline = Date.now() + settings.shutdownGraceMs;
       while (unanswered() > 0 && Date.now() < deadline) await sleep(DRAIN_POLL_MS);
       if (unanswered() > 0) log.warn({ unanswered: unanswered(), graceMs: settings.shutdownGraceMs }, 'requests still in flight after the grace period are cancelled');
-      await Promise.all([streamable.closeAll(), sse.closeAll()]);
+      await Promise.all([streamable.closeAll(), sse.closeAll(), stateless.close()]);
       await gateway.close();
       // Ended streams let their connections finish; whatever is left after a moment is cut.
       server.closeIdleConnections();

@@ -29,7 +29,7 @@ export function pinsStage(pins: ToolPins, log: Logger, approval: PinApproval = {
     const { server, name, definition } = ctx.target;
     if (!pins.load(server)) await observe(ctx, pins, server, log);
     if (pins.isHeld(server, definition as ToolDefinitionLike)) {
-      if (approval.elicit && ctx.view.canElicit() && (await askClient(ctx, pins, server, name, approval.timeoutMs, log))) return next();
+      if (approval.elicit && ctx.view.canElicit(ctx) && (await askClient(ctx, pins, server, name, approval.timeoutMs, log))) return next();
       ctx.denial = {
         code: 'BASTION_TOOL_CHANGED',
         detail: `Bastion held back the call to ${String(ctx.params?.name)}: its definition is new or changed since it was approved, and a person must review it first (bastion pins diff ${server} ${name}; then bastion pins approve ${server} ${name}).`,
@@ -79,7 +79,7 @@ async function askClient(ctx: CallContext, pins: ToolPins, server: string, name:
     const answer = await ctx.view.elicit(
       { mode: 'form', message, requestedSchema: { type: 'object', properties: { decision: { type: 'string', title: 'Decision', enum: ['approve', 'keep_held'] } }, required: ['decision'] } },
       AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]),
-      ctx.requestId,
+      ctx,
     );
     if (answer.action !== 'accept' || (answer.content as { decision?: unknown } | undefined)?.decision !== 'approve') return false;
   } catch (error) {

@@ -1,0 +1,114 @@
+/**
+ * Streamable HTTP for clients of protocol revision 2026-07-28, on the same endpoints as session
+ * clients: the app sends here every POST whose body the SDK classifies as modern (a request that
+ * carries the per-request `_meta` envelope). The SDK's handler checks what the revision requires
+ * of the wire (Mcp-Method and Mcp-Name against the body, -32020 on a mismatch; the protocol version;
+ * removed methods), answers `server/discover`, and serves `subscriptions/listen` streams; every
+ * other request reaches Bastion's pipeline through StatelessClients. The edge only translates.
+ */
+import { createMcpHandler, Server, type McpHttpHandler } from '@modelcontextprotocol/server';
+import type { ServeSettings } from '../../config/compile.js';
+import type { Gateway } from '../../gateway/gateway.js';
+import { STATELESS_METHODS } from '../../gateway/methods.js';
+import { endpointKey, StatelessClients } from '../../gateway/statelessClients.js';
+import type { Logger } from '../../log/logger.js';
+import type { JsonObject } from '../../upstream/passthrough.js';
+import { BASTION_NAME, BASTION_VERSION } from '../../version.js';
+
+/** What Bastion offers a stateless client: the union of what its servers may offer. */
+const CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  logging: {},
+  completions: {},
+};
+
+/** The SDK answers these itself, on every endpoint. */
+const SDK_METHODS = new Set(['server/discover', 'subscriptions/listen']);
+
+/** A request for a method Bastion does not serve in this revision: 404 with -32601, as the revision requires. */
+function unservedMethod(body: unknown): Response | undefined {
+  const request = body as { id?: unknown; method?: unknown } | null;
+  if (typeof request?.method !== 'string' || request.id === undefined || request.method.startsWith('notifications/')) return undefined;
+  if (STATELESS_METHODS.has(request.method) || SDK_METHODS.has(request.method)) return undefined;
+  return Response.json(
+    { jsonrpc: '2.0', id: request.id, error: { code: -32601, message: `Method not found: ${request.method}`, data: { code: 'BASTION_METHOD_NOT_FOUND' } } },
+    { status: 404 },
+  );
+}
+
+/** The resource URIs a `subscriptions/listen` request asks updates of. */
+function listenedResources(body: unknown): string[] {
+  const request = body as { method?: unknown; params?: { notifications?: { resourceSubscriptions?: unknown } } } | null;
+  if (request?.method !== 'subscriptions/listen') return [];
+  const uris = request.params?.notifications?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((uri): uri is string => typeof uri === 'string') : [];
+}
+
+export class StatelessEndpoint {
+  readonly clients: StatelessClients;
+  /** One SDK handler per endpoint, so that a listen stream hears only its endpoint's servers. */
+  private readonly handlers = new Map<string, McpHttpHandler>();
+
+  constructor(
+    gateway: Gateway,
+    private readonly settings: ServeSettings,
+    private readonly log: Logger,
+  ) {
+    this.clients = new StatelessClients(gateway, settings.sessionIdleTimeoutMs, log.child({ component: 'stateless' }), (key, method, params) =>
+      this.announce(key, method, params),
+    );
+  }
+
+  /** Serves one classified-modern POST; `body` is the parsed JSON. */
+  async handle(request: Request, body: unknown, server: string | undefined, principal: string): Promise<Response> {
+    const unserved = unservedMethod(body);
+    if (unserved) return unserved;
+    const response = await this.handlerFor(server, principal).fetch(request, { parsedBody: body });
+    const uris = listenedResources(body);
+    // An opened listen stream wants its resources' updates until the client closes it.
+    if (uris.length > 0 && response.ok && response.headers.get('content-type')?.includes('text/event-stream')) {
+      await this.clients.listen(principal, server, uris, request.signal);
+    }
+    return response;
+  }
+
+  private handlerFor(server: string | undefined, principal: string): McpHttpHandler {
+    // Until authentication lands there is one principal; the handler is keyed by it all the same.
+    const key = endpointKey(principal, server);
+    let handler = this.handlers.get(key);
+    if (!handler) {
+      handler = createMcpHandler(() => this.requestServer(server, principal), {
+        legacy: 'reject',
+        maxRequestBodySize: this.settings.maxBodyBytes,
+        onerror: (error) => this.log.debug({ error: error.message }, 'stateless request refused'),
+      });
+      this.handlers.set(key, handler);
+    }
+    return handler;
+  }
+
+  /** The SDK's per-request server: it answers discovery itself and hands everything else to the pipeline. */
+  private requestServer(server: string | undefined, principal: string): Server {
+    const instance = new Server({ name: BASTION_NAME, version: BASTION_VERSION, title: 'Bastion MCP gateway' }, { capabilities: CAPABILITIES });
+    instance.fallbackRequestHandler = (request, sdk) => this.clients.serve(request, sdk, server, principal);
+    return instance;
+  }
+
+  /** An upstream's change, told to the listen streams of the principal's endpoint. */
+  private announce(key: string, method: string, params: JsonObject | undefined): void {
+    const handler = this.handlers.get(key);
+    if (handler) {
+      if (method === 'notifications/tools/list_changed') handler.notify.toolsChanged();
+      else if (method === 'notifications/prompts/list_changed') handler.notify.promptsChanged();
+      else if (method === 'notifications/resources/list_changed') handler.notify.resourcesChanged();
+      else if (method === 'notifications/resources/updated' && typeof params?.uri === 'string') handler.notify.resourceUpdated(params.uri);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.handlers.values()].map((handler) => handler.close()));
+    await this.clients.close();
+  }
+}
