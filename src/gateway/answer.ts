@@ -16,6 +16,7 @@ export async function answerCall(gateway: Gateway, ctx: CallContext, log: Logger
   } catch (error) {
     // Typed failures (BastionError, upstream protocol errors) carry a code; anything else is a bug.
     if (!(error instanceof Error && 'code' in error)) log.error({ method: ctx.method, err: error }, 'request failed inside the gateway');
+    else log.debug({ method: ctx.method, err: error }, 'request failed');
     throw errorToWire(error);
   }
   if (ctx.denial) {

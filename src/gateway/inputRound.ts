@@ -85,6 +85,10 @@ export class InputRound {
     this.listener = listener;
   }
 
+  isOpen(key: string): boolean {
+    return this.open.has(key);
+  }
+
   get waiting(): boolean {
     return this.open.size > 0;
   }

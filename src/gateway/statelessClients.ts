@@ -23,6 +23,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { BastionError } from '../errors/bastionError.js';
+import { errorToWire } from '../errors/toWire.js';
 import type { Logger } from '../log/logger.js';
 import type { CallContext } from '../pipeline/context.js';
 import type { JsonObject } from '../upstream/passthrough.js';
@@ -104,6 +105,14 @@ export class StatelessClients {
 
   /** Serves one request of a stateless client at an endpoint (a server's name, or undefined for all). */
   async serve(request: JSONRPCRequest, sdk: ServerContext, endpoint: string | undefined, principal: string): Promise<JsonObject> {
+    try {
+      return await this.serveRound(request, sdk, endpoint, principal);
+    } catch (error) {
+      throw errorToWire(error);
+    }
+  }
+
+  private async serveRound(request: JSONRPCRequest, sdk: ServerContext, endpoint: string | undefined, principal: string): Promise<JsonObject> {
     const envelope = (sdk.mcpReq.envelope ?? {}) as JsonObject;
     const capabilities = (envelope[CLIENT_CAPABILITIES_META_KEY] ?? {}) as ClientCapabilities;
     const binding = bindingOf(principal, endpoint, request);
@@ -111,6 +120,11 @@ export class StatelessClients {
     let call: ParkedCall;
     if (typeof state === 'string') {
       call = await this.resume(state, binding);
+      // The SDK sets aside answers that are not result objects; one to an open question is refused.
+      const malformed = sdk.mcpReq.droppedInputResponseKeys?.find((key) => call.input.isOpen(key));
+      if (malformed !== undefined) {
+        throw new BastionError('BASTION_INPUT_INVALID', `inputResponses.${malformed} is not a result object; answer it again with the same requestState`, { key: malformed });
+      }
       call.input.answer(sdk.mcpReq.inputResponses, capabilities);
     } else {
       call = this.start(request, sdk, endpoint, principal, binding, capabilities);

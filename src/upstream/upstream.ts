@@ -9,10 +9,12 @@ import {
   ProtocolError,
   SdkError,
   SdkErrorCode,
+  SERVER_INFO_META_KEY,
   type ClientCapabilities,
   type JSONRPCMessage,
   type JSONRPCNotification,
   type JSONRPCRequest,
+  type McpSubscription,
   type ServerCapabilities,
   type Transport,
 } from '@modelcontextprotocol/client';
@@ -26,6 +28,7 @@ import type { LifecycleListener } from '../telemetry/recorder.js';
 import { BASTION_NAME, BASTION_VERSION } from '../version.js';
 import { passthroughResult, type JsonObject } from './passthrough.js';
 import { saveToolSnapshot } from './toolSnapshot.js';
+import { eraMemory } from './eraMemory.js';
 import { transportAttempts, type TransportKind } from './transports.js';
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'restarting' | 'closed';
@@ -51,6 +54,18 @@ const BACKOFF_INITIAL_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 /** A connection that stayed up this long resets the backoff. */
 const STABLE_AFTER_MS = 60_000;
+/** What a server may ask its client, and the capability each needs. */
+const INPUT_METHODS = [
+  ['sampling/createMessage', 'sampling'],
+  ['elicitation/create', 'elicitation'],
+  ['roots/list', 'roots'],
+] as const;
+
+/** A server that ignores server/discover this long speaks the session era (stdio); over HTTP it is down. */
+const DISCOVER_PROBE_MS = 5000;
+/** A listen stream the server closed is opened again after this long, this many times in a row at most. */
+const RELISTEN_DELAY_MS = 1000;
+const RELISTEN_ATTEMPTS = 5;
 /** The SDK's own timer is disabled: Bastion keeps the per-server timeout itself (setTimeout's maximum). */
 const NO_SDK_TIMEOUT = 2_147_483_647;
 
@@ -84,6 +99,11 @@ export class Upstream {
   private readonly progressRoutes = new Map<string, (params: JsonObject) => void>();
   private progressCounter = 0;
   private readonly lists = new Map<ListKind, Promise<unknown[]>>();
+  /** Resources a client subscribed to; on a 2026-07-28 server, the filter of the listen stream. */
+  private readonly subscribed = new Set<string>();
+  private listenStream: McpSubscription | undefined;
+  private listenQueue: Promise<void> = Promise.resolve();
+  private relistens = 0;
 
   constructor(
     readonly spec: ServerSpec,
@@ -113,6 +133,11 @@ export class Upstream {
     return this.client?.getInstructions();
   }
 
+  /** `modern` for a 2026-07-28 server, `legacy` for a session-era one; undefined until connected. */
+  get era(): 'modern' | 'legacy' | undefined {
+    return this.state === 'ready' ? this.client?.getProtocolEra() : undefined;
+  }
+
   get serverInfo(): { name: string; version: string } | undefined {
     return this.client?.getServerVersion();
   }
@@ -131,7 +156,11 @@ export class Upstream {
       try {
         transport = create();
         this.attachTransport(transport);
-        await withTimeout(client.connect(transport), this.spec.startupTimeoutMs, `no answer to initialize within ${this.spec.startupTimeoutMs} ms`);
+        const prior = eraMemory.recall(this.spec);
+        await withTimeout(client.connect(transport, prior ? { prior } : {}), this.spec.startupTimeoutMs, `no answer to initialize within ${this.spec.startupTimeoutMs} ms`).catch((error: unknown) => {
+          if (prior) eraMemory.forget(this.spec);
+          throw error;
+        });
         if ((this.state as UpstreamState) === 'closed') {
           await client.close();
           return;
@@ -143,8 +172,13 @@ export class Upstream {
         this.lastError = undefined;
         client.onclose = () => this.onDisconnect(client);
         const info = client.getServerVersion();
-        this.log.info({ transport: kind, upstream: info?.name, upstreamVersion: info?.version }, 'upstream connected');
-        this.lifecycle('started', { transport: kind, upstream: info?.name ?? null, upstreamVersion: info?.version ?? null });
+        const era = client.getProtocolEra() ?? 'legacy';
+        const discover = client.getDiscoverResult();
+        eraMemory.remember(this.spec, era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' });
+        this.log.info({ transport: kind, protocol: client.getNegotiatedProtocolVersion(), upstream: info?.name, upstreamVersion: info?.version }, 'upstream connected');
+        this.lifecycle('started', { transport: kind, protocol: client.getNegotiatedProtocolVersion() ?? null, upstream: info?.name ?? null, upstreamVersion: info?.version ?? null });
+        this.relistens = 0;
+        if (era === 'modern') void this.relisten();
         this.settle();
         this.events.onStateChange(this.name, 'ready');
         return;
@@ -165,10 +199,22 @@ export class Upstream {
   private createClient(): Client {
     const client = new Client(
       { name: BASTION_NAME, version: BASTION_VERSION, title: 'Bastion MCP gateway' },
-      { capabilities: this.clientCapabilities },
+      {
+        capabilities: this.clientCapabilities,
+        // server/discover first; a server that does not know it is a session-era server.
+        versionNegotiation: { mode: 'auto', probe: { timeoutMs: Math.min(DISCOVER_PROBE_MS, this.spec.startupTimeoutMs) } },
+      },
     );
     // Requests from the server to the client pass through untouched, with their cancellation signal.
+    // A 2026-07-28 server's input-required results come the same way: the SDK hands each embedded
+    // request to this handler and retries with the answers.
     client.fallbackRequestHandler = (request, ctx) => this.events.onServerRequest(this.name, request, ctx.mcpReq.signal);
+    // The SDK fulfils a 2026-07-28 server's input requests through registered handlers only.
+    for (const [method, capability] of INPUT_METHODS) {
+      if (!this.clientCapabilities[capability]) continue;
+      client.setRequestHandler(method, ((request: { params?: unknown }, ctx: { mcpReq: { id: string | number; signal: AbortSignal } }) =>
+        this.events.onServerRequest(this.name, { jsonrpc: '2.0', id: ctx.mcpReq.id, method, params: request.params as JsonObject }, ctx.mcpReq.signal)) as never);
+    }
     client.onerror = (error) => {
       // Progress for a token the SDK did not allot is Bastion's own routing (see attachTransport).
       if (/progress notification for an unknown token/.test(error.message)) return;
@@ -193,7 +239,8 @@ export class Upstream {
         route?.(notification.params as JsonObject);
         return;
       }
-      if (notification.method === 'notifications/cancelled') return; // the SDK aborts the matching handler
+      // The SDK aborts the matching handler; and it keeps the listen stream's acknowledgement.
+      if (notification.method === 'notifications/cancelled' || notification.method === 'notifications/subscriptions/acknowledged') return;
       for (const kind of LIST_CHANGED[notification.method] ?? []) this.lists.delete(kind);
       this.events.onNotification(this.name, notification);
     };
@@ -206,6 +253,7 @@ export class Upstream {
   private onDisconnect(client: Client): void {
     if (this.client !== client || this.state === 'closed') return;
     this.client = undefined;
+    this.listenStream = undefined;
     this.lists.clear();
     this.lastError = 'connection closed';
     this.log.warn('upstream disconnected');
@@ -241,6 +289,14 @@ export class Upstream {
    */
   async request(method: string, params: JsonObject | undefined, options: UpstreamRequestOptions = {}): Promise<JsonObject> {
     const client = this.connected(method);
+    if ((method === 'resources/subscribe' || method === 'resources/unsubscribe') && client.getProtocolEra() === 'modern') {
+      // 2026-07-28 has no subscribe: the URI joins (or leaves) the filter of the listen stream.
+      const uri = String(params?.uri);
+      if (method === 'resources/subscribe') this.subscribed.add(uri);
+      else this.subscribed.delete(uri);
+      await this.relisten();
+      return {};
+    }
     const linked = linkedAbort([options.signal]);
     let timedOut = false;
     const expire = () => {
@@ -263,7 +319,7 @@ export class Upstream {
       outbound = { ...params, _meta: { ...(params?._meta as JsonObject | undefined), progressToken: token } };
     }
     try {
-      return await client.request({ method, params: outbound }, passthroughResult, { signal, timeout: NO_SDK_TIMEOUT });
+      return withoutServerInfo(await client.request({ method, params: outbound }, passthroughResult, { signal, timeout: NO_SDK_TIMEOUT }));
     } catch (error) {
       if (timedOut) {
         throw new BastionError('BASTION_UPSTREAM_TIMEOUT', `Upstream server '${this.name}' did not answer ${method} within ${this.spec.timeoutMs} ms; the request was cancelled`, {
@@ -283,6 +339,38 @@ export class Upstream {
       linked.release();
       if (token) this.progressRoutes.delete(token);
     }
+  }
+
+  /**
+   * Opens (or replaces) the listen stream of a 2026-07-28 server: list changes it can announce,
+   * and the resources clients subscribed to. Its notifications arrive like a session server's.
+   */
+  private relisten(): Promise<void> {
+    this.listenQueue = this.listenQueue.then(async () => {
+      const client = this.client;
+      if (this.state !== 'ready' || !client || client.getProtocolEra() !== 'modern') return;
+      const capabilities = client.getServerCapabilities();
+      const previous = this.listenStream;
+      const stream = await client
+        .listen({
+          toolsListChanged: Boolean(capabilities?.tools?.listChanged),
+          promptsListChanged: Boolean(capabilities?.prompts?.listChanged),
+          resourcesListChanged: Boolean(capabilities?.resources?.listChanged),
+          ...(capabilities?.resources?.subscribe ? { resourceSubscriptions: [...this.subscribed] } : {}),
+        })
+        .catch((error: Error) => {
+          this.log.warn({ error: error.message }, 'could not open the listen stream; change notifications are off');
+          return undefined;
+        });
+      this.listenStream = stream;
+      await previous?.close().catch(() => undefined);
+      void stream?.closed.then((reason) => {
+        if (reason !== 'remote' || this.listenStream !== stream || this.client !== client || this.relistens >= RELISTEN_ATTEMPTS) return;
+        this.relistens++;
+        setTimeout(() => void this.relisten(), RELISTEN_DELAY_MS).unref();
+      });
+    });
+    return this.listenQueue;
   }
 
   async notify(method: string, params?: JsonObject): Promise<void> {
@@ -337,8 +425,18 @@ export class Upstream {
     this.settle();
     const client = this.client;
     this.client = undefined;
+    await this.listenStream?.close().catch(() => undefined);
     await client?.close().catch(() => undefined);
   }
+}
+
+/** A 2026-07-28 server names itself in each result; towards the client, Bastion is the server. */
+function withoutServerInfo(result: JsonObject): JsonObject {
+  const meta = result._meta as JsonObject | undefined;
+  if (!meta || !(SERVER_INFO_META_KEY in meta)) return result;
+  const { [SERVER_INFO_META_KEY]: _upstream, ...restMeta } = meta;
+  const { _meta: _old, ...rest } = result;
+  return Object.keys(restMeta).length > 0 ? { ...rest, _meta: restMeta } : rest;
 }
 
 function describeError(error: unknown): string {

@@ -103,3 +103,34 @@ export function rawRequest(target: string, options: { method?: string; headers?:
     request.end(options.body);
   });
 }
+
+export const MODERN_VERSION = '2026-07-28';
+
+/**
+ * One request as a 2026-07-28 client sends it: the version, method and name in headers, and who
+ * the client is and what it can do in `_meta`. Answers the JSON-RPC message of the response.
+ */
+export function modernRpc(
+  url: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  options: { id?: number | string; capabilities?: Record<string, unknown> } = {},
+): Promise<Record<string, unknown>> {
+  const { _meta, ...rest } = params as { _meta?: Record<string, unknown> };
+  const name = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
+  const body = {
+    jsonrpc: '2.0',
+    id: options.id ?? 1,
+    method,
+    params: {
+      ...rest,
+      _meta: {
+        ..._meta,
+        'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+        'io.modelcontextprotocol/clientInfo': { name: 'bastion-modern-test', version: '1.0.0' },
+        'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? {},
+      },
+    },
+  };
+  return rpc(url, body, { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}) });
+}

@@ -63,7 +63,7 @@ export function createApp({ gateway, settings, streamable, sse, stateless, log, 
       if (!parsed.ok) return parsed.response;
       body = parsed.value;
       // The revision decides the era of each request: one carrying the 2026-07-28 envelope is stateless.
-      if (!Array.isArray(body) && !(await isLegacyRequest(c.req.raw, { parsedBody: body }))) return stateless.handle(c.req.raw, body, server, ANONYMOUS);
+      if (!Array.isArray(body) && !(await isLegacyRequest(c.req.raw, body))) return stateless.handle(c.req.raw, body, server, ANONYMOUS);
     }
     return streamable.handle(c.req.raw, body, server, ANONYMOUS);
   };
