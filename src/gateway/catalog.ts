@@ -9,6 +9,7 @@ import { UriTemplate } from '@modelcontextprotocol/client';
 import type { Logger } from '../log/logger.js';
 import type { JsonObject } from '../upstream/passthrough.js';
 import type { ListKind, Upstream } from '../upstream/upstream.js';
+import { mergeHints, type CacheHint } from '../upstream/cacheHints.js';
 import { namespacedName } from './naming.js';
 
 export interface NamedRoute {
@@ -36,6 +37,11 @@ export class Catalog {
     private readonly log: Logger,
     private readonly prefixed: (server: string) => boolean,
   ) {}
+
+  /** How long the merged list of one kind may be kept, and by whom (2026-07-28 cache hints). */
+  hint(kind: ListKind): CacheHint {
+    return mergeHints([...this.upstreams.values()].map((upstream) => upstream.listHint(kind)));
+  }
 
   /** The merged list of one kind, in config order; upstreams that fail to list drop out of it. */
   async list(kind: ListKind): Promise<JsonObject[]> {

@@ -28,6 +28,7 @@ import type { LifecycleListener } from '../telemetry/recorder.js';
 import { BASTION_NAME, BASTION_VERSION } from '../version.js';
 import { passthroughResult, type JsonObject } from './passthrough.js';
 import { saveToolSnapshot } from './toolSnapshot.js';
+import { hintOf, mergeHints, UNCACHEABLE, type CacheHint } from './cacheHints.js';
 import { eraMemory } from './eraMemory.js';
 import { transportAttempts, type TransportKind } from './transports.js';
 
@@ -99,6 +100,7 @@ export class Upstream {
   private readonly progressRoutes = new Map<string, (params: JsonObject) => void>();
   private progressCounter = 0;
   private readonly lists = new Map<ListKind, Promise<unknown[]>>();
+  private readonly listHints = new Map<ListKind, CacheHint>();
   /** Resources a client subscribed to; on a 2026-07-28 server, the filter of the listen stream. */
   private readonly subscribed = new Set<string>();
   private listenStream: McpSubscription | undefined;
@@ -378,7 +380,11 @@ export class Upstream {
     await this.client.notification({ method, ...(params ? { params } : {}) });
   }
 
-  /** Every item of one list, all upstream pages merged, cached until list_changed or reconnect. */
+  /**
+   * Every item of one list, all upstream pages merged, cached until list_changed or reconnect. A
+   * shared connection does not keep a list its server marked private (cacheScope): each caller
+   * fetches it anew, so that one principal never sees what the server meant for another.
+   */
   list(kind: ListKind): Promise<unknown[]> {
     const { method, capability } = LIST_METHODS[kind];
     if (this.state !== 'ready' || !this.capabilities?.[capability]) return Promise.resolve([]);
@@ -386,9 +392,19 @@ export class Upstream {
     if (!cached) {
       cached = this.fetchAll(method, kind);
       this.lists.set(kind, cached);
-      cached.catch(() => this.lists.delete(kind));
+      cached.then(
+        () => {
+          if (this.spec.sharing === 'shared' && this.listHint(kind).cacheScope === 'private' && this.era === 'modern') this.lists.delete(kind);
+        },
+        () => this.lists.delete(kind),
+      );
     }
     return cached;
+  }
+
+  /** The cache hint of the last fetch of a list (a session-era server gives none: uncacheable). */
+  listHint(kind: ListKind): CacheHint {
+    return this.listHints.get(kind) ?? UNCACHEABLE;
   }
 
   private async fetchAll(method: string, kind: ListKind): Promise<unknown[]> {
@@ -403,10 +419,12 @@ export class Upstream {
 
   private async fetchPages(method: string, kind: ListKind): Promise<unknown[]> {
     const items: unknown[] = [];
+    const hints: CacheHint[] = [];
     const seenCursors = new Set<string>();
     let cursor: string | undefined;
     do {
       const page = await this.request(method, cursor === undefined ? undefined : { cursor });
+      hints.push(hintOf(page));
       const pageItems = page[kind];
       if (Array.isArray(pageItems)) items.push(...pageItems);
       cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
@@ -414,6 +432,7 @@ export class Upstream {
       if (cursor !== undefined && seenCursors.has(cursor)) break;
       if (cursor !== undefined) seenCursors.add(cursor);
     } while (cursor !== undefined);
+    this.listHints.set(kind, mergeHints(hints));
     return items;
   }
 

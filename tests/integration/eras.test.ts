@@ -60,7 +60,7 @@ describe('protocol eras: both on each side, translated between', () => {
       policy: ALLOW_ALL,
       mcpServers: {
         session: fixtureStdio(),
-        stateless: { command: process.execPath, args: [FIXTURE_BIN, 'stdio-modern'] },
+        stateless: { command: process.execPath, args: [FIXTURE_BIN, 'stdio-modern'], env: { FIXTURE_TOOLS_TTL_MS: '60000' } },
       },
     });
     bastion = await startBastionHttp(config);
@@ -150,6 +150,20 @@ describe('protocol eras: both on each side, translated between', () => {
     const result = (await modernRpc(`${bastion.url}/servers/session/mcp`, 'tools/call', { name: 'test_input_required_result_capabilities', arguments: {} }, { capabilities: { sampling: {} } })) as Json;
     assert.equal(result.result?.resultType, 'input_required', JSON.stringify(result));
     assert.deepEqual(Object.values(result.result.inputRequests as Json).map((request: Json) => request.method), ['sampling/createMessage']);
+  });
+
+  it('cache hints: a list is as cacheable as the least cacheable server it merges', async () => {
+    const alone = (await modernRpc(`${bastion.url}/servers/stateless/mcp`, 'tools/list')) as Json;
+    assert.deepEqual([alone.result?.ttlMs, alone.result?.cacheScope], [60000, 'public'], JSON.stringify(alone).slice(0, 300));
+    const merged = (await modernRpc(`${bastion.url}/mcp`, 'tools/list')) as Json;
+    assert.deepEqual([merged.result?.ttlMs, merged.result?.cacheScope], [0, 'private'], 'the session-era server gives no hint: uncacheable');
+    const { client } = await connect(`${bastion.url}/mcp`, 'legacy');
+    try {
+      const legacy = (await client.listTools()) as Json;
+      assert.equal(legacy.ttlMs, undefined, 'session clients are not sent hints');
+    } finally {
+      await client.close();
+    }
   });
 
   it('subscriptions/listen hears the list changes of a session-era upstream', async () => {

@@ -17,7 +17,8 @@ export function forwardStage(pageSize = PAGE_SIZE): Stage {
     if (listKind) {
       const items = await view.catalog.list(listKind);
       const { page, nextCursor } = paginate(items, ctx.params?.cursor, pageSize);
-      ctx.result = { [listKind]: page, ...(nextCursor ? { nextCursor } : {}) };
+      // Stateless (2026-07-28) clients read cache hints; session clients are never sent them.
+      ctx.result = { [listKind]: page, ...(nextCursor ? { nextCursor } : {}), ...(ctx.asker ? view.catalog.hint(listKind) : {}) };
       return;
     }
     if (ctx.method === 'logging/setLevel') {
