@@ -14,7 +14,6 @@ import {
   type JSONRPCMessage,
   type JSONRPCNotification,
   type JSONRPCRequest,
-  type McpSubscription,
   type ServerCapabilities,
   type Transport,
 } from '@modelcontextprotocol/client';
@@ -30,6 +29,7 @@ import { passthroughResult, type JsonObject } from './passthrough.js';
 import { saveToolSnapshot } from './toolSnapshot.js';
 import { hintOf, mergeHints, UNCACHEABLE, type CacheHint } from './cacheHints.js';
 import { eraMemory } from './eraMemory.js';
+import { ListenStream } from './listenStream.js';
 import { transportAttempts, type TransportKind } from './transports.js';
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'restarting' | 'closed';
@@ -64,9 +64,6 @@ const INPUT_METHODS = [
 
 /** A server that ignores server/discover this long speaks the session era (stdio); over HTTP it is down. */
 const DISCOVER_PROBE_MS = 5000;
-/** A listen stream the server closed is opened again after this long, this many times in a row at most. */
-const RELISTEN_DELAY_MS = 1000;
-const RELISTEN_ATTEMPTS = 5;
 /** The SDK's own timer is disabled: Bastion keeps the per-server timeout itself (setTimeout's maximum). */
 const NO_SDK_TIMEOUT = 2_147_483_647;
 
@@ -101,11 +98,8 @@ export class Upstream {
   private progressCounter = 0;
   private readonly lists = new Map<ListKind, Promise<unknown[]>>();
   private readonly listHints = new Map<ListKind, CacheHint>();
-  /** Resources a client subscribed to; on a 2026-07-28 server, the filter of the listen stream. */
-  private readonly subscribed = new Set<string>();
-  private listenStream: McpSubscription | undefined;
-  private listenQueue: Promise<void> = Promise.resolve();
-  private relistens = 0;
+  /** A 2026-07-28 server's change notifications, and the resources clients subscribed to. */
+  private readonly listen: ListenStream;
 
   constructor(
     readonly spec: ServerSpec,
@@ -115,6 +109,7 @@ export class Upstream {
     private readonly lifecycle: LifecycleListener = () => undefined,
   ) {
     this.settledPromise = new Promise((resolve) => (this.settle = resolve));
+    this.listen = new ListenStream(log);
   }
 
   get name(): string {
@@ -179,8 +174,7 @@ export class Upstream {
         eraMemory.remember(this.spec, era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' });
         this.log.info({ transport: kind, protocol: client.getNegotiatedProtocolVersion(), upstream: info?.name, upstreamVersion: info?.version }, 'upstream connected');
         this.lifecycle('started', { transport: kind, protocol: client.getNegotiatedProtocolVersion() ?? null, upstream: info?.name ?? null, upstreamVersion: info?.version ?? null });
-        this.relistens = 0;
-        if (era === 'modern') void this.relisten();
+        if (era === 'modern') void this.listen.attach(client);
         this.settle();
         this.events.onStateChange(this.name, 'ready');
         return;
@@ -255,7 +249,7 @@ export class Upstream {
   private onDisconnect(client: Client): void {
     if (this.client !== client || this.state === 'closed') return;
     this.client = undefined;
-    this.listenStream = undefined;
+    this.listen.detach();
     this.lists.clear();
     this.lastError = 'connection closed';
     this.log.warn('upstream disconnected');
@@ -294,9 +288,7 @@ export class Upstream {
     if ((method === 'resources/subscribe' || method === 'resources/unsubscribe') && client.getProtocolEra() === 'modern') {
       // 2026-07-28 has no subscribe: the URI joins (or leaves) the filter of the listen stream.
       const uri = String(params?.uri);
-      if (method === 'resources/subscribe') this.subscribed.add(uri);
-      else this.subscribed.delete(uri);
-      await this.relisten();
+      await (method === 'resources/subscribe' ? this.listen.subscribe(uri) : this.listen.unsubscribe(uri));
       return {};
     }
     const linked = linkedAbort([options.signal]);
@@ -341,38 +333,6 @@ export class Upstream {
       linked.release();
       if (token) this.progressRoutes.delete(token);
     }
-  }
-
-  /**
-   * Opens (or replaces) the listen stream of a 2026-07-28 server: list changes it can announce,
-   * and the resources clients subscribed to. Its notifications arrive like a session server's.
-   */
-  private relisten(): Promise<void> {
-    this.listenQueue = this.listenQueue.then(async () => {
-      const client = this.client;
-      if (this.state !== 'ready' || !client || client.getProtocolEra() !== 'modern') return;
-      const capabilities = client.getServerCapabilities();
-      const previous = this.listenStream;
-      const stream = await client
-        .listen({
-          toolsListChanged: Boolean(capabilities?.tools?.listChanged),
-          promptsListChanged: Boolean(capabilities?.prompts?.listChanged),
-          resourcesListChanged: Boolean(capabilities?.resources?.listChanged),
-          ...(capabilities?.resources?.subscribe ? { resourceSubscriptions: [...this.subscribed] } : {}),
-        })
-        .catch((error: Error) => {
-          this.log.warn({ error: error.message }, 'could not open the listen stream; change notifications are off');
-          return undefined;
-        });
-      this.listenStream = stream;
-      await previous?.close().catch(() => undefined);
-      void stream?.closed.then((reason) => {
-        if (reason !== 'remote' || this.listenStream !== stream || this.client !== client || this.relistens >= RELISTEN_ATTEMPTS) return;
-        this.relistens++;
-        setTimeout(() => void this.relisten(), RELISTEN_DELAY_MS).unref();
-      });
-    });
-    return this.listenQueue;
   }
 
   async notify(method: string, params?: JsonObject): Promise<void> {
@@ -444,7 +404,7 @@ export class Upstream {
     this.settle();
     const client = this.client;
     this.client = undefined;
-    await this.listenStream?.close().catch(() => undefined);
+    await this.listen.close();
     await client?.close().catch(() => undefined);
   }
 }

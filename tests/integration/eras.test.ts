@@ -152,6 +152,18 @@ describe('protocol eras: both on each side, translated between', () => {
     assert.deepEqual(Object.values(result.result.inputRequests as Json).map((request: Json) => request.method), ['sampling/createMessage']);
   });
 
+  it("a session client hears a 2026-07-28 server's list changes, which come on Bastion's listen stream", async () => {
+    const { client } = await connect(`${bastion.url}/servers/stateless/mcp`, 'legacy');
+    try {
+      let changed = 0;
+      client.setNotificationHandler('notifications/tools/list_changed', async () => void changed++);
+      await client.callTool({ name: 'test_add_tool', arguments: { name: 'added_upstream_modern' } });
+      await waitFor(() => changed > 0, 10_000, 'tools/list_changed from the modern upstream');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('cache hints: a list is as cacheable as the least cacheable server it merges', async () => {
     const alone = (await modernRpc(`${bastion.url}/servers/stateless/mcp`, 'tools/list')) as Json;
     assert.deepEqual([alone.result?.ttlMs, alone.result?.cacheScope], [60000, 'public'], JSON.stringify(alone).slice(0, 300));
