@@ -1,12 +1,14 @@
 /**
  * The benchmark's load generator, run in its own process so that it does not take CPU from the
  * servers it measures: autocannon, one instance per MCP session (each session already
- * initialized), `tools/call echo` with a fresh JSON-RPC id per request. Every response's latency is
+ * initialized; for a 2026-07-28 target, one per connection group, sessionless), `tools/call echo`
+ * with a fresh JSON-RPC id per request. Every response's latency is
  * kept, so that percentiles are exact across instances. Prints one JSON line: throughput,
  * latency percentiles, failures, and the load generator's own CPU time.
  *   node dist/scripts/bench/load.js '<json LoadSpec>'
  */
 import autocannon from 'autocannon';
+import { callRequest } from './session.js';
 
 export interface LoadSpec {
   readonly url: string;
@@ -44,19 +46,11 @@ const runs = spec.sessions.slice(0, Math.min(spec.sessions.length, spec.connecti
           pipelining: 1,
           duration: spec.durationSec,
           timeout: 30,
-          headers: {
-            'content-type': 'application/json',
-            accept: 'application/json, text/event-stream',
-            'mcp-session-id': session.id,
-            'mcp-protocol-version': session.protocolVersion,
-          },
+          headers: callRequest(session, spec.tool, 0).headers,
           requests: [
             {
               method: 'POST',
-              setupRequest: (request) => ({
-                ...request,
-                body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: spec.tool, arguments: { text: 'hello' } } }),
-              }),
+              setupRequest: (request) => ({ ...request, body: callRequest(session, spec.tool, nextId++).body }),
             },
           ],
         },

@@ -5,6 +5,7 @@
  * Targets, all serving the same `echo` tool of scripts/bench/upstream.ts, all on loopback:
  *   direct        the upstream itself over Streamable HTTP
  *   bastion-http  `bastion serve` in front of that upstream (remote server, per-session)
+ *   bastion-http-2026  the same Bastion, called as a 2026-07-28 client (no session; `_meta` envelope)
  *   bastion-stdio `bastion serve` in front of the upstream over stdio (a process per session)
  *   supergateway  `supergateway --stateful` (Streamable HTTP) in front of the stdio upstream
  *   mcp-proxy     `mcp-proxy` (Streamable HTTP) in front of the stdio upstream
@@ -29,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { LoadResult, LoadSpec } from './load.js';
 import { cpuMicros, freePort, memory, start, type Running } from './processes.js';
-import { callEcho, openSession, type OpenSession } from './session.js';
+import { callEcho, openSession, STATELESS, type OpenSession } from './session.js';
 import { sandboxStartup } from './sandboxStartup.js';
 import { stageFigures, type StageFigure } from './stages.js';
 
@@ -74,9 +75,9 @@ function startBastion(config: string): Promise<Running> {
   return start(process.execPath, [...NODE_FLAGS, BASTION, 'serve', '--config', config, '--port', '0', '--log-level', 'warn']);
 }
 
-async function target(name: string, running: Running, path = '/mcp'): Promise<Target> {
+async function target(name: string, running: Running, path = '/mcp', stateless = false): Promise<Target> {
   const endpoint = new URL(path, running.url).toString();
-  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openSession(endpoint)));
+  const sessions = stateless ? Array.from({ length: SESSIONS }, () => STATELESS) : await Promise.all(Array.from({ length: SESSIONS }, () => openSession(endpoint)));
   const echoed = await callEcho(endpoint, sessions[0]!, 'echo');
   if (echoed !== 'hello') throw new Error(`${name} answered ${JSON.stringify(echoed)} instead of "hello"`);
   return { name, process: running, endpoint, sessions };
@@ -169,6 +170,7 @@ try {
   const targets = [
     await target('direct', upstream),
     await target('bastion-http', bastionHttp),
+    await target('bastion-http-2026', bastionHttp, '/mcp', true),
     await target('bastion-stdio', bastionStdio),
     await target('supergateway', supergateway),
     await target('mcp-proxy', mcpProxy),

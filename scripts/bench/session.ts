@@ -30,13 +30,32 @@ export async function openSession(endpoint: string): Promise<OpenSession> {
   return { id, protocolVersion };
 }
 
+/** A 2026-07-28 client has no session: each request says who it is. */
+export const STATELESS: OpenSession = { id: '', protocolVersion: '2026-07-28' };
+
+/** The headers and body of one tools/call, in the session's era. */
+export function callRequest(session: OpenSession, tool: string, id: number): { headers: Record<string, string>; body: string } {
+  const params = { name: tool, arguments: { text: 'hello' } };
+  if (session.protocolVersion === STATELESS.protocolVersion) {
+    const _meta = {
+      'io.modelcontextprotocol/protocolVersion': STATELESS.protocolVersion,
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    return {
+      headers: { ...HEADERS, 'mcp-protocol-version': STATELESS.protocolVersion, 'mcp-method': 'tools/call', 'mcp-name': tool },
+      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { ...params, _meta } }),
+    };
+  }
+  return {
+    headers: { ...HEADERS, 'mcp-session-id': session.id, 'mcp-protocol-version': session.protocolVersion },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params }),
+  };
+}
+
 /** One tools/call through a session; resolves with the text it returned, so that a target is checked before it is timed. */
 export async function callEcho(endpoint: string, session: OpenSession, tool: string): Promise<string> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: { ...HEADERS, 'mcp-session-id': session.id, 'mcp-protocol-version': session.protocolVersion },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: { text: 'hello' } } }),
-  });
+  const response = await fetch(endpoint, { method: 'POST', ...callRequest(session, tool, 1) });
   const message = messageOf(await response.text());
   const content = (message.result as { content?: Array<{ text?: string }> } | undefined)?.content;
   if (!content) throw new Error(`tools/call ${tool} at ${endpoint} failed: ${JSON.stringify(message)}`);
