@@ -54,8 +54,8 @@ interface ParkedCall {
   readonly binding: string;
   readonly input: InputRound;
   readonly controller: AbortController;
+  /** The call's end: its answer, or what it failed with. */
   outcome: Promise<Outcome>;
-  readonly scope: ScopeEntry;
   round: number;
   /** The exchange waiting on the call now: its notifications go there. */
   exchange: ServerContext | undefined;
@@ -140,17 +140,8 @@ export class StatelessClients {
     const input = new InputRound(capabilities, { ...sdk.mcpReq.inputResponses });
     const controller = new AbortController();
     const id = randomUUID();
-    const call: ParkedCall = {
-      id,
-      binding,
-      input,
-      controller,
-      scope: entry,
-      round: 0,
-      exchange: sdk,
-      expiry: undefined,
-      outcome: Promise.resolve({ error: new Error('not started') }),
-    };
+    // The call's notifications go to whichever exchange waits on it; `outcome` is set once the call starts.
+    const call = { id, binding, input, controller, round: 0, exchange: sdk, expiry: undefined } as Omit<ParkedCall, 'outcome'> as ParkedCall;
     const ctx: CallContext = {
       method: request.method,
       params: request.params as JsonObject | undefined,
