@@ -11,7 +11,7 @@ import { Client, StreamableHTTPClientTransport, type ClientOptions } from '@mode
 import { ALLOW_ALL, writeConfig } from '../helpers/bastion.js';
 import { recordsOf, type Json } from '../helpers/audit.js';
 import { fixtureStdio, startBastionHttp, type Listening } from '../helpers/fixtures.js';
-import { modernRpc } from '../helpers/http.js';
+import { MODERN_VERSION, modernRpc, post } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
 import { FIXTURE_BIN } from '../helpers/paths.js';
 
@@ -144,6 +144,37 @@ describe('protocol eras: both on each side, translated between', () => {
       { capabilities, id: 6 },
     )) as Json;
     assert.equal(again.error?.data?.code, 'BASTION_REQUEST_STATE_INVALID', 'a round is answered once');
+  });
+
+  it('bad stateless requests: a clear error, the right status and code', async () => {
+    const url = `${bastion.url}/mcp`;
+    const envelope = { 'io.modelcontextprotocol/protocolVersion': MODERN_VERSION, 'io.modelcontextprotocol/clientCapabilities': {} };
+    const headers = (method: string, extra: Record<string, string> = {}) => ({ 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method, ...extra });
+
+    const unknown = await post(url, { jsonrpc: '2.0', id: 7, method: 'foo/bar', params: { _meta: envelope } }, headers('foo/bar'));
+    assert.equal(unknown.status, 404);
+    const unknownBody = (await unknown.json()) as Json;
+    assert.deepEqual([unknownBody.id, unknownBody.error.code], [7, -32601]);
+
+    const removed = await post(url, { jsonrpc: '2.0', id: 8, method: 'logging/setLevel', params: { level: 'info', _meta: envelope } }, headers('logging/setLevel'));
+    assert.equal(removed.status, 404, 'logging/setLevel is gone in 2026-07-28');
+    await removed.body?.cancel();
+
+    const mismatch = await post(url, { jsonrpc: '2.0', id: 9, method: 'tools/list', params: { _meta: envelope } }, headers('tools/call'));
+    assert.equal(mismatch.status, 400);
+    assert.equal(((await mismatch.json()) as Json).error.code, -32020, 'Mcp-Method must match the body');
+
+    const noMeta = await post(url, { jsonrpc: '2.0', id: 10, method: 'tools/list', params: {} }, headers('tools/list'));
+    assert.equal(noMeta.status, 400);
+    assert.equal(((await noMeta.json()) as Json).error.code, -32602, 'the per-request envelope is required');
+
+    const garbage = (await modernRpc(`${bastion.url}/servers/session/mcp`, 'tools/call', { name: 'test_simple_text', arguments: {}, requestState: 'not a state' }, { id: 11 })) as Json;
+    assert.equal(garbage.error?.data?.code, 'BASTION_REQUEST_STATE_INVALID');
+    assert.match(garbage.error.message, /send the request again without it/);
+
+    // Bastion is still serving both eras after all of it.
+    const listed = (await modernRpc(url, 'tools/list', {}, { id: 12 })) as Json;
+    assert.ok(Array.isArray(listed.result?.tools));
   });
 
   it('a question the client cannot answer is refused upstream, not put to it', async () => {
