@@ -62,8 +62,10 @@ export function createApp({ gateway, settings, streamable, sse, stateless, log, 
       const parsed = await readJsonBody(c.req.raw, settings.maxBodyBytes);
       if (!parsed.ok) return parsed.response;
       body = parsed.value;
-      // The revision decides the era of each request: one carrying the 2026-07-28 envelope is stateless.
-      if (!Array.isArray(body) && !(await isLegacyRequest(c.req.raw, body))) return stateless.handle(c.req.raw, body, server, ANONYMOUS);
+      // The revision decides the era of each request: one carrying the 2026-07-28 envelope is
+      // stateless. A request in a session is not (and is not classified, which costs ~15 µs).
+      const inSession = c.req.header('mcp-session-id') !== undefined;
+      if (!inSession && !Array.isArray(body) && !(await isLegacyRequest(c.req.raw, body))) return stateless.handle(c.req.raw, body, server, ANONYMOUS);
     }
     return streamable.handle(c.req.raw, body, server, ANONYMOUS);
   };
