@@ -11,7 +11,7 @@
  */
 import { specTypeSchemas, type ClientCapabilities } from '@modelcontextprotocol/server';
 import { BastionError } from '../errors/bastionError.js';
-import type { JsonObject } from '../upstream/passthrough.js';
+import { withoutMetaKey, type JsonObject } from '../upstream/passthrough.js';
 
 /** Where an asker names its question's key. */
 export const INPUT_KEY_META = 'bastion/inputKey';
@@ -96,7 +96,7 @@ export class InputRound {
   /** The open questions, as the `inputRequests` of an input-required result. */
   inputRequests(): JsonObject {
     const requests: JsonObject = {};
-    for (const [key, question] of this.open) requests[key] = { method: question.method, params: withoutKeyHint(question.params) };
+    for (const [key, question] of this.open) requests[key] = { method: question.method, params: withoutMetaKey(question.params, INPUT_KEY_META) };
     return requests;
   }
 
@@ -140,12 +140,4 @@ function validAnswer(key: string, method: string, answer: unknown): JsonObject {
     throw new BastionError('BASTION_INPUT_INVALID', `inputResponses.${key} is not a valid answer to ${method}${issue ? `: ${issue.message}${where}` : ''}`, { key, method });
   }
   return answer as JsonObject;
-}
-
-function withoutKeyHint(params: JsonObject): JsonObject {
-  const meta = params._meta as JsonObject | undefined;
-  if (!meta || !(INPUT_KEY_META in meta)) return params;
-  const { [INPUT_KEY_META]: _hint, ...restMeta } = meta;
-  const { _meta: _old, ...rest } = params;
-  return Object.keys(restMeta).length > 0 ? { ...rest, _meta: restMeta } : rest;
 }

@@ -17,3 +17,12 @@ export const passthroughResult: StandardSchemaV1<unknown, JsonObject> = {
         : { issues: [{ message: 'expected a JSON object as result' }] },
   },
 };
+
+/** The object without one key of its `_meta` (and without `_meta` once empty); the object itself when the key is absent. */
+export function withoutMetaKey(object: JsonObject, key: string): JsonObject {
+  const meta = object._meta as JsonObject | undefined;
+  if (!meta || !(key in meta)) return object;
+  const { [key]: _dropped, ...restMeta } = meta;
+  const { _meta: _old, ...rest } = object;
+  return Object.keys(restMeta).length > 0 ? { ...rest, _meta: restMeta } : rest;
+}

@@ -25,7 +25,7 @@ import type { Logger } from '../log/logger.js';
 import { linkedAbort, withTimeout } from '../abort.js';
 import type { LifecycleListener } from '../telemetry/recorder.js';
 import { BASTION_NAME, BASTION_VERSION } from '../version.js';
-import { passthroughResult, type JsonObject } from './passthrough.js';
+import { passthroughResult, withoutMetaKey, type JsonObject } from './passthrough.js';
 import { saveToolSnapshot } from './toolSnapshot.js';
 import { hintOf, mergeHints, UNCACHEABLE, type CacheHint } from './cacheHints.js';
 import { eraMemory } from './eraMemory.js';
@@ -313,7 +313,8 @@ export class Upstream {
       outbound = { ...params, _meta: { ...(params?._meta as JsonObject | undefined), progressToken: token } };
     }
     try {
-      return withoutServerInfo(await client.request({ method, params: outbound }, passthroughResult, { signal, timeout: NO_SDK_TIMEOUT }));
+      // A 2026-07-28 server names itself in each result; towards the client, Bastion is the server.
+      return withoutMetaKey(await client.request({ method, params: outbound }, passthroughResult, { signal, timeout: NO_SDK_TIMEOUT }), SERVER_INFO_META_KEY);
     } catch (error) {
       if (timedOut) {
         throw new BastionError('BASTION_UPSTREAM_TIMEOUT', `Upstream server '${this.name}' did not answer ${method} within ${this.spec.timeoutMs} ms; the request was cancelled`, {
@@ -407,15 +408,6 @@ export class Upstream {
     await this.listen.close();
     await client?.close().catch(() => undefined);
   }
-}
-
-/** A 2026-07-28 server names itself in each result; towards the client, Bastion is the server. */
-function withoutServerInfo(result: JsonObject): JsonObject {
-  const meta = result._meta as JsonObject | undefined;
-  if (!meta || !(SERVER_INFO_META_KEY in meta)) return result;
-  const { [SERVER_INFO_META_KEY]: _upstream, ...restMeta } = meta;
-  const { _meta: _old, ...rest } = result;
-  return Object.keys(restMeta).length > 0 ? { ...rest, _meta: restMeta } : rest;
 }
 
 function describeError(error: unknown): string {
