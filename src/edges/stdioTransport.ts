@@ -24,6 +24,9 @@ export class StdioEdgeTransport implements Transport {
   private pending = '';
   private discarding = false;
   private closed = false;
+  private signalEnded!: () => void;
+  /** Resolves when the transport closes (the client closed stdin), whoever holds `onclose`. */
+  readonly ended = new Promise<void>((resolve) => (this.signalEnded = resolve));
 
   constructor(
     private readonly input: Readable = process.stdin,
@@ -118,5 +121,6 @@ export class StdioEdgeTransport implements Transport {
     this.input.off('close', this.onEnd);
     this.input.pause();
     this.onclose?.();
+    this.signalEnded();
   }
 }

@@ -20,8 +20,8 @@ import { errorToWire } from '../errors/toWire.js';
 import type { Logger } from '../log/logger.js';
 import type { CallContext } from '../pipeline/context.js';
 import { passthroughResult, type JsonObject } from '../upstream/passthrough.js';
-import { BASTION_NAME, BASTION_VERSION } from '../version.js';
 import { answerCall } from './answer.js';
+import { SERVER_CAPABILITIES, SERVER_INFO } from './serverIdentity.js';
 import type { Gateway } from './gateway.js';
 import type { ClientSessionHandle, SessionScope } from './sessionScope.js';
 
@@ -60,18 +60,7 @@ export class ClientSession implements ClientSessionHandle {
     private readonly options: ClientSessionOptions = {},
   ) {
     this.id = options.id ?? randomUUID();
-    this.server = new Server(
-      { name: BASTION_NAME, version: BASTION_VERSION, title: 'Bastion MCP gateway' },
-      {
-        capabilities: {
-          tools: { listChanged: true },
-          prompts: { listChanged: true },
-          resources: { subscribe: true, listChanged: true },
-          logging: {},
-          completions: {},
-        },
-      },
-    );
+    this.server = new Server(SERVER_INFO, { capabilities: SERVER_CAPABILITIES });
     // logging/setLevel is forwarded to the servers through the pipeline, not kept by the SDK.
     this.server.removeRequestHandler('logging/setLevel');
     this.server.fallbackRequestHandler = (request, ctx) => this.onRequest(request, ctx);

@@ -18,6 +18,7 @@ import {
   CLIENT_INFO_META_KEY,
   createRequestStateCodec,
   LOG_LEVEL_META_KEY,
+  Server,
   type ClientCapabilities,
   type JSONRPCRequest,
   type ServerContext,
@@ -30,6 +31,7 @@ import type { JsonObject } from '../upstream/passthrough.js';
 import { answerCall } from './answer.js';
 import type { Gateway } from './gateway.js';
 import { InputRound } from './inputRound.js';
+import { SERVER_CAPABILITIES, SERVER_INFO } from './serverIdentity.js';
 import type { ClientSessionHandle, SessionScope } from './sessionScope.js';
 
 /** How long a parked call waits for the client's retry. */
@@ -101,6 +103,17 @@ export class StatelessClients {
     let count = 0;
     for (const entry of this.scopes.values()) count += entry.calls;
     return count;
+  }
+
+  /**
+   * An SDK server for stateless clients at an endpoint: it answers discovery itself and hands
+   * every other request to serve(). Over HTTP there is one per request; over stdio, one per
+   * connection.
+   */
+  server(endpoint: string | undefined, principal: string): Server {
+    const instance = new Server(SERVER_INFO, { capabilities: SERVER_CAPABILITIES });
+    instance.fallbackRequestHandler = (request, sdk) => this.serve(request, sdk, endpoint, principal);
+    return instance;
   }
 
   /** Serves one request of a stateless client at an endpoint (a server's name, or undefined for all). */

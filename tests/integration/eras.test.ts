@@ -6,20 +6,24 @@
  * policy, approval and audit apply alike.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport, type ClientOptions } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, type ClientOptions, type Transport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { ALLOW_ALL, writeConfig } from '../helpers/bastion.js';
 import { recordsOf, type Json } from '../helpers/audit.js';
 import { fixtureStdio, startBastionHttp, type Listening } from '../helpers/fixtures.js';
 import { MODERN_VERSION, modernRpc, post } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
-import { FIXTURE_BIN } from '../helpers/paths.js';
+import { BASTION_BIN, FIXTURE_BIN, REPO_ROOT } from '../helpers/paths.js';
 
 const SAMPLED = { role: 'assistant', content: { type: 'text', text: 'sampled by the test client' }, model: 'test-model', stopReason: 'endTurn' };
 const ELICITED = { action: 'accept', content: { username: 'ada', email: 'ada@example.com', name: 'Ada' } };
 
 /** An SDK client of either era that answers sampling and elicitation, and counts what it was asked. */
-async function connect(url: string, era: 'legacy' | 'modern'): Promise<{ client: Client; asked: string[] }> {
+async function connect(url: string | (() => Transport), era: 'legacy' | 'modern'): Promise<{ client: Client; asked: string[] }> {
   const asked: string[] = [];
   const options: ClientOptions = {
     capabilities: { sampling: {}, elicitation: { form: {} } },
@@ -34,12 +38,12 @@ async function connect(url: string, era: 'legacy' | 'modern'): Promise<{ client:
     asked.push('elicitation');
     return ELICITED as never;
   });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(typeof url === 'string' ? new StreamableHTTPClientTransport(new URL(url)) : url());
   assert.equal(client.getProtocolEra() ?? 'legacy', era, `the client negotiated the ${era} era`);
   return { client, asked };
 }
 
-async function roundTrips(url: string, era: 'legacy' | 'modern'): Promise<void> {
+async function roundTrips(url: string | (() => Transport), era: 'legacy' | 'modern'): Promise<void> {
   const { client, asked } = await connect(url, era);
   try {
     const sampled = await client.callTool({ name: 'test_sampling', arguments: { prompt: 'Say hi' } });
@@ -292,5 +296,39 @@ describe('protocol eras: policy, approval and audit alike', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('protocol eras over stdio: bastion run serves both', () => {
+  const config = writeConfig({ policy: ALLOW_ALL, mcpServers: { session: fixtureStdio() } });
+  const stdio = () =>
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [BASTION_BIN, 'run', '--config', config],
+      cwd: REPO_ROOT,
+      env: { ...(process.env as Record<string, string>), BASTION_DATA_DIR: mkdtempSync(join(tmpdir(), 'bastion-data-')) },
+      stderr: 'pipe',
+    });
+
+  it('a 2026-07-28 client over stdio, session-era upstream: sampling and elicitation as input-required rounds', async () => {
+    await roundTrips(stdio, 'modern');
+  });
+
+  it('a 2026-07-28 client over stdio hears list changes on its listen stream', async () => {
+    const { client } = await connect(stdio, 'modern');
+    try {
+      let changed = 0;
+      client.setNotificationHandler('notifications/tools/list_changed', async () => void changed++);
+      const subscription = await client.listen({ toolsListChanged: true });
+      await client.callTool({ name: 'test_add_tool', arguments: { name: 'added_over_stdio' } });
+      await waitFor(() => changed > 0, 10_000, 'tools/list_changed on the stdio listen stream');
+      await subscription.close();
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a session client over stdio, as before', async () => {
+    await roundTrips(stdio, 'legacy');
   });
 });

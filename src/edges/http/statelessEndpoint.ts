@@ -6,23 +6,13 @@
  * removed methods), answers `server/discover`, and serves `subscriptions/listen` streams; every
  * other request reaches Bastion's pipeline through StatelessClients. The edge only translates.
  */
-import { createMcpHandler, Server, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { ServeSettings } from '../../config/compile.js';
 import type { Gateway } from '../../gateway/gateway.js';
 import { STATELESS_METHODS } from '../../gateway/methods.js';
 import { endpointKey, StatelessClients } from '../../gateway/statelessClients.js';
 import type { Logger } from '../../log/logger.js';
 import type { JsonObject } from '../../upstream/passthrough.js';
-import { BASTION_NAME, BASTION_VERSION } from '../../version.js';
-
-/** What Bastion offers a stateless client: the union of what its servers may offer. */
-const CAPABILITIES = {
-  tools: { listChanged: true },
-  prompts: { listChanged: true },
-  resources: { subscribe: true, listChanged: true },
-  logging: {},
-  completions: {},
-};
 
 /** The SDK answers these itself, on every endpoint. */
 const SDK_METHODS = new Set(['server/discover', 'subscriptions/listen']);
@@ -79,7 +69,7 @@ export class StatelessEndpoint {
     const key = endpointKey(principal, server);
     let handler = this.handlers.get(key);
     if (!handler) {
-      handler = createMcpHandler(() => this.requestServer(server, principal), {
+      handler = createMcpHandler(() => this.clients.server(server, principal), {
         legacy: 'reject',
         maxRequestBodySize: this.settings.maxBodyBytes,
         onerror: (error) => this.log.debug({ error: error.message }, 'stateless request refused'),
@@ -87,13 +77,6 @@ export class StatelessEndpoint {
       this.handlers.set(key, handler);
     }
     return handler;
-  }
-
-  /** The SDK's per-request server: it answers discovery itself and hands everything else to the pipeline. */
-  private requestServer(server: string | undefined, principal: string): Server {
-    const instance = new Server({ name: BASTION_NAME, version: BASTION_VERSION, title: 'Bastion MCP gateway' }, { capabilities: CAPABILITIES });
-    instance.fallbackRequestHandler = (request, sdk) => this.clients.serve(request, sdk, server, principal);
-    return instance;
   }
 
   /** An upstream's change, told to the listen streams of the principal's endpoint. */
