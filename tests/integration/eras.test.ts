@@ -56,6 +56,21 @@ async function roundTrips(url: string | (() => Transport), era: 'legacy' | 'mode
   }
 }
 
+/** A 2026-07-28 client opens a listen stream, adds a tool upstream, and hears tools/list_changed. */
+async function hearsListChange(url: string | (() => Transport), tool: string): Promise<void> {
+  const { client } = await connect(url, 'modern');
+  try {
+    let changed = 0;
+    client.setNotificationHandler('notifications/tools/list_changed', async () => void changed++);
+    const subscription = await client.listen({ toolsListChanged: true });
+    await client.callTool({ name: 'test_add_tool', arguments: { name: tool } });
+    await waitFor(() => changed > 0, 10_000, 'tools/list_changed on the listen stream');
+    await subscription.close();
+  } finally {
+    await client.close();
+  }
+}
+
 describe('protocol eras: both on each side, translated between', () => {
   let bastion: Listening;
 
@@ -214,17 +229,7 @@ describe('protocol eras: both on each side, translated between', () => {
   });
 
   it('subscriptions/listen hears the list changes of a session-era upstream', async () => {
-    const { client } = await connect(`${bastion.url}/servers/session/mcp`, 'modern');
-    try {
-      let changed = 0;
-      client.setNotificationHandler('notifications/tools/list_changed', async () => void changed++);
-      const subscription = await client.listen({ toolsListChanged: true });
-      await client.callTool({ name: 'test_add_tool', arguments: { name: 'added_for_listen' } });
-      await waitFor(() => changed > 0, 10_000, 'tools/list_changed on the listen stream');
-      await subscription.close();
-    } finally {
-      await client.close();
-    }
+    await hearsListChange(`${bastion.url}/servers/session/mcp`, 'added_for_listen');
   });
 });
 
@@ -315,17 +320,7 @@ describe('protocol eras over stdio: bastion run serves both', () => {
   });
 
   it('a 2026-07-28 client over stdio hears list changes on its listen stream', async () => {
-    const { client } = await connect(stdio, 'modern');
-    try {
-      let changed = 0;
-      client.setNotificationHandler('notifications/tools/list_changed', async () => void changed++);
-      const subscription = await client.listen({ toolsListChanged: true });
-      await client.callTool({ name: 'test_add_tool', arguments: { name: 'added_over_stdio' } });
-      await waitFor(() => changed > 0, 10_000, 'tools/list_changed on the stdio listen stream');
-      await subscription.close();
-    } finally {
-      await client.close();
-    }
+    await hearsListChange(stdio, 'added_over_stdio');
   });
 
   it('a session client over stdio, as before', async () => {

@@ -13,6 +13,7 @@ import { STATELESS_METHODS } from '../../gateway/methods.js';
 import { endpointKey, StatelessClients } from '../../gateway/statelessClients.js';
 import type { Logger } from '../../log/logger.js';
 import type { JsonObject } from '../../upstream/passthrough.js';
+import { httpError } from './httpError.js';
 
 /** The SDK answers these itself, on every endpoint. */
 const SDK_METHODS = new Set(['server/discover', 'subscriptions/listen']);
@@ -20,12 +21,9 @@ const SDK_METHODS = new Set(['server/discover', 'subscriptions/listen']);
 /** A request for a method Bastion does not serve in this revision: 404 with -32601, as the revision requires. */
 function unservedMethod(body: unknown): Response | undefined {
   const request = body as { id?: unknown; method?: unknown } | null;
-  if (typeof request?.method !== 'string' || request.id === undefined || request.method.startsWith('notifications/')) return undefined;
+  if (typeof request?.method !== 'string' || !(typeof request.id === 'string' || typeof request.id === 'number')) return undefined;
   if (STATELESS_METHODS.has(request.method) || SDK_METHODS.has(request.method)) return undefined;
-  return Response.json(
-    { jsonrpc: '2.0', id: request.id, error: { code: -32601, message: `Method not found: ${request.method}`, data: { code: 'BASTION_METHOD_NOT_FOUND' } } },
-    { status: 404 },
-  );
+  return httpError('BASTION_METHOD_NOT_FOUND', `Method not found: ${request.method}`, { status: 404, id: request.id });
 }
 
 /** The resource URIs a `subscriptions/listen` request asks updates of. */
