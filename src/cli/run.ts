@@ -13,13 +13,11 @@ import type { Server } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ClientSession } from '../gateway/clientSession.js';
 import { StatelessClients } from '../gateway/statelessClients.js';
+import { ANONYMOUS } from '../pipeline/context.js';
 import { openAuditWriter } from '../audit/openStore.js';
 import { Gateway } from '../gateway/gateway.js';
 import { preparePinned } from '../trust/prepare.js';
 import type { Logger } from '../log/logger.js';
-
-/** Until authentication lands, every caller is the same principal. */
-const ANONYMOUS = 'anonymous';
 
 export async function runStdio(config: CompiledConfig, log: Logger): Promise<void> {
   for (const warning of config.warnings) log.warn({ config: config.file }, warning);

@@ -15,10 +15,10 @@ import {
   type Transport,
 } from '@modelcontextprotocol/server';
 import { linkedAbort } from '../abort.js';
-import { BastionError } from '../errors/bastionError.js';
 import { errorToWire } from '../errors/toWire.js';
 import type { Logger } from '../log/logger.js';
-import type { CallContext } from '../pipeline/context.js';
+import { ANONYMOUS, type CallContext } from '../pipeline/context.js';
+import { capabilityRefusal, missingCapability } from '../upstream/clientRequests.js';
 import { passthroughResult, type JsonObject } from '../upstream/passthrough.js';
 import { answerCall } from './answer.js';
 import { SERVER_CAPABILITIES, SERVER_INFO } from './serverIdentity.js';
@@ -34,18 +34,9 @@ export interface ClientSessionOptions {
   readonly pollAfterMs?: number;
 }
 
-/** Until authentication lands, every caller is the same principal. */
-const ANONYMOUS = 'anonymous';
 
 /** A human may take long to answer an elicitation: the upstream's own timeout governs, not Bastion's. */
 const NO_TIMEOUT = 2_147_483_647;
-
-/** The client capability each server-to-client request needs. */
-const REQUIRED_CAPABILITY: Record<string, 'sampling' | 'elicitation' | 'roots'> = {
-  'sampling/createMessage': 'sampling',
-  'elicitation/create': 'elicitation',
-  'roots/list': 'roots',
-};
 
 export class ClientSession implements ClientSessionHandle {
   readonly id: string;
@@ -157,19 +148,9 @@ export class ClientSession implements ClientSessionHandle {
   }
 
   async requestFromServer(server: string, request: JSONRPCRequest, signal: AbortSignal, relatedRequestId?: RequestId): Promise<JsonObject> {
-    const needed = REQUIRED_CAPABILITY[request.method];
-    const declared = this.server.getClientCapabilities();
-    const capability = needed ? declared?.[needed] : undefined;
     const params = request.params as JsonObject | undefined;
-    if (needed && (!capability || (needed === 'elicitation' && params?.mode === 'url' && !(capability as JsonObject).url))) {
-      const what = needed === 'elicitation' && params?.mode === 'url' ? 'URL-mode elicitation' : needed;
-      throw errorToWire(
-        new BastionError('BASTION_CLIENT_CAPABILITY_MISSING', `The client did not declare the ${what} capability; ${request.method} from '${server}' was not sent`, {
-          server,
-          method: request.method,
-        }),
-      );
-    }
+    const missing = missingCapability(this.server.getClientCapabilities(), request.method, params);
+    if (missing) throw errorToWire(capabilityRefusal(server, request.method, missing));
     return this.server.request({ method: request.method, params } as never, passthroughResult, {
       signal,
       timeout: NO_TIMEOUT,

@@ -11,15 +11,17 @@
  */
 import { specTypeSchemas, type ClientCapabilities } from '@modelcontextprotocol/server';
 import { BastionError } from '../errors/bastionError.js';
+import { CLIENT_REQUEST_CAPABILITY, isClientRequest, missingCapability } from '../upstream/clientRequests.js';
 import { withoutMetaKey, type JsonObject } from '../upstream/passthrough.js';
 
 /** Where an asker names its question's key. */
 export const INPUT_KEY_META = 'bastion/inputKey';
 
-const KINDS: Record<string, { capability: keyof ClientCapabilities; short: string; result: keyof typeof specTypeSchemas }> = {
-  'elicitation/create': { capability: 'elicitation', short: 'elicitation', result: 'ElicitResult' },
-  'sampling/createMessage': { capability: 'sampling', short: 'sampling', result: 'CreateMessageResult' },
-  'roots/list': { capability: 'roots', short: 'roots', result: 'ListRootsResult' },
+/** The result each question's answer must be. */
+const RESULTS: Record<keyof typeof CLIENT_REQUEST_CAPABILITY, keyof typeof specTypeSchemas> = {
+  'elicitation/create': 'ElicitResult',
+  'sampling/createMessage': 'CreateMessageResult',
+  'roots/list': 'ListRootsResult',
 };
 
 /** A valid key: short, printable, and safe to echo in messages. */
@@ -43,14 +45,10 @@ export class InputRound {
     private early: Record<string, unknown> = {},
   ) {}
 
-  /** Whether the client of the current exchange declared what `method` needs. */
-  can(method: string, params?: JsonObject): boolean {
-    const kind = KINDS[method];
-    if (!kind) return false;
-    const declared = this.capabilities[kind.capability] as JsonObject | undefined;
-    if (!declared) return false;
-    if (method === 'elicitation/create' && params?.mode === 'url') return Boolean(declared.url);
-    return true;
+  /** What the client of the current exchange did not declare for `method`; a method that is no question is never asked. */
+  lacks(method: string, params?: JsonObject): string | undefined {
+    if (!isClientRequest(method)) return method;
+    return missingCapability(this.capabilities, method, params);
   }
 
   /** Asks the client; resolves when an exchange brings the answer. */
@@ -124,7 +122,7 @@ export class InputRound {
   private keyFor(method: string, params: JsonObject): string {
     const hint = (params._meta as JsonObject | undefined)?.[INPUT_KEY_META];
     if (typeof hint === 'string' && KEY_SHAPE.test(hint) && !this.open.has(hint)) return hint;
-    const short = KINDS[method]?.short ?? 'input';
+    const short = isClientRequest(method) ? CLIENT_REQUEST_CAPABILITY[method] : 'input';
     const rank = (this.ranks.get(short) ?? 0) + 1;
     this.ranks.set(short, rank);
     return `${short}-${rank}`;
@@ -132,7 +130,7 @@ export class InputRound {
 }
 
 function validAnswer(key: string, method: string, answer: unknown): JsonObject {
-  const schema = KINDS[method] ? specTypeSchemas[KINDS[method].result] : undefined;
+  const schema = isClientRequest(method) ? specTypeSchemas[RESULTS[method]] : undefined;
   const verdict = schema?.['~standard'].validate(answer);
   if (!schema || !verdict || verdict instanceof Promise || verdict.issues) {
     const issue = verdict && !(verdict instanceof Promise) ? verdict.issues?.[0] : undefined;

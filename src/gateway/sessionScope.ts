@@ -9,9 +9,9 @@ import type { ClientCapabilities, JSONRPCNotification, JSONRPCRequest } from '@m
 import type { ServerSpec } from '../config/compile.js';
 import type { Logger } from '../log/logger.js';
 import type { Recorder } from '../telemetry/recorder.js';
-import { BastionError } from '../errors/bastionError.js';
 import { errorToWire } from '../errors/toWire.js';
 import type { CallContext, ClientAsker, SessionView } from '../pipeline/context.js';
+import { capabilityRefusal } from '../upstream/clientRequests.js';
 import type { JsonObject } from '../upstream/passthrough.js';
 import { Upstream, type UpstreamEvents, type UpstreamState } from '../upstream/upstream.js';
 import { Catalog } from './catalog.js';
@@ -44,15 +44,8 @@ function mirroredCapabilities(client: ClientCapabilities | undefined): ClientCap
 /** A server's request to a client that is asked within its call (2026-07-28), refused if the client cannot take it. */
 async function askWithin(asker: ClientAsker, server: string, request: JSONRPCRequest, signal: AbortSignal): Promise<JsonObject> {
   const params = (request.params ?? {}) as JsonObject;
-  if (!asker.can(request.method, params)) {
-    const what = request.method === 'elicitation/create' && params.mode === 'url' ? 'URL-mode elicitation' : request.method;
-    throw errorToWire(
-      new BastionError('BASTION_CLIENT_CAPABILITY_MISSING', `The client did not declare the capability for ${what}; the request from '${server}' was not sent`, {
-        server,
-        method: request.method,
-      }),
-    );
-  }
+  const missing = asker.lacks(request.method, params);
+  if (missing) throw errorToWire(capabilityRefusal(server, request.method, missing));
   return asker.ask(request.method, params, signal);
 }
 
@@ -133,7 +126,7 @@ export class SessionScope implements SessionView, UpstreamEvents {
   }
 
   canElicit(ctx: CallContext): boolean {
-    return ctx.asker ? ctx.asker.can('elicitation/create') : this.session.canElicit();
+    return ctx.asker ? ctx.asker.lacks('elicitation/create') === undefined : this.session.canElicit();
   }
 
   elicit(params: JsonObject, signal: AbortSignal, ctx: CallContext): Promise<JsonObject> {

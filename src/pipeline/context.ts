@@ -35,10 +35,13 @@ export interface SessionView {
  * its questions travel in input-required results (src/gateway/inputRound.ts).
  */
 export interface ClientAsker {
-  /** Whether this request's client declared what the question needs. */
-  can(method: string, params?: Record<string, unknown>): boolean;
+  /** What this request's client did not declare for the question (a capability), or undefined. */
+  lacks(method: string, params?: Record<string, unknown>): string | undefined;
   ask(method: string, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
+
+/** Until authentication lands, every caller is this principal; sessions and scopes are bound to it already. */
+export const ANONYMOUS = 'anonymous';
 
 /** Who is calling: filled by the edge from the downstream session. */
 export interface Caller {

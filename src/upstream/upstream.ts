@@ -28,6 +28,7 @@ import { BASTION_NAME, BASTION_VERSION } from '../version.js';
 import { passthroughResult, withoutMetaKey, type JsonObject } from './passthrough.js';
 import { saveToolSnapshot } from './toolSnapshot.js';
 import { hintOf, mergeHints, UNCACHEABLE, type CacheHint } from './cacheHints.js';
+import { CLIENT_REQUEST_CAPABILITY } from './clientRequests.js';
 import { eraMemory } from './eraMemory.js';
 import { ListenStream } from './listenStream.js';
 import { transportAttempts, type TransportKind } from './transports.js';
@@ -55,13 +56,6 @@ const BACKOFF_INITIAL_MS = 250;
 const BACKOFF_MAX_MS = 30_000;
 /** A connection that stayed up this long resets the backoff. */
 const STABLE_AFTER_MS = 60_000;
-/** What a server may ask its client, and the capability each needs. */
-const INPUT_METHODS = [
-  ['sampling/createMessage', 'sampling'],
-  ['elicitation/create', 'elicitation'],
-  ['roots/list', 'roots'],
-] as const;
-
 /** A server that ignores server/discover this long speaks the session era (stdio); over HTTP it is down. */
 const DISCOVER_PROBE_MS = 5000;
 /** The SDK's own timer is disabled: Bastion keeps the per-server timeout itself (setTimeout's maximum). */
@@ -172,8 +166,9 @@ export class Upstream {
         const era = client.getProtocolEra() ?? 'legacy';
         const discover = client.getDiscoverResult();
         eraMemory.remember(this.spec, era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' });
-        this.log.info({ transport: kind, protocol: client.getNegotiatedProtocolVersion(), upstream: info?.name, upstreamVersion: info?.version }, 'upstream connected');
-        this.lifecycle('started', { transport: kind, protocol: client.getNegotiatedProtocolVersion() ?? null, upstream: info?.name ?? null, upstreamVersion: info?.version ?? null });
+        const protocol = client.getNegotiatedProtocolVersion() ?? null;
+        this.log.info({ transport: kind, protocol, upstream: info?.name, upstreamVersion: info?.version }, 'upstream connected');
+        this.lifecycle('started', { transport: kind, protocol, upstream: info?.name ?? null, upstreamVersion: info?.version ?? null });
         if (era === 'modern') void this.listen.attach(client);
         this.settle();
         this.events.onStateChange(this.name, 'ready');
@@ -206,7 +201,7 @@ export class Upstream {
     // request to this handler and retries with the answers.
     client.fallbackRequestHandler = (request, ctx) => this.events.onServerRequest(this.name, request, ctx.mcpReq.signal);
     // The SDK fulfils a 2026-07-28 server's input requests through registered handlers only.
-    for (const [method, capability] of INPUT_METHODS) {
+    for (const [method, capability] of Object.entries(CLIENT_REQUEST_CAPABILITY) as Array<[keyof typeof CLIENT_REQUEST_CAPABILITY, keyof ClientCapabilities]>) {
       if (!this.clientCapabilities[capability]) continue;
       client.setRequestHandler(method, ((request: { params?: unknown }, ctx: { mcpReq: { id: string | number; signal: AbortSignal } }) =>
         this.events.onServerRequest(this.name, { jsonrpc: '2.0', id: ctx.mcpReq.id, method, params: request.params as JsonObject }, ctx.mcpReq.signal)) as never);

@@ -122,46 +122,25 @@ describe('protocol eras: both on each side, translated between', () => {
     const state = first.result.requestState as string;
     assert.ok(typeof state === 'string' && state.length > 20);
 
-    const tampered = (await modernRpc(
-      url,
-      'tools/call',
-      { name: 'test_input_required_result_elicitation', arguments: {}, inputResponses: { user_name: ELICITED }, requestState: `${state}x` },
-      { capabilities, id: 2 },
-    )) as Json;
+    // A retry of the same call with these answers and this state.
+    const retry = (inputResponses: Json, requestState: string, id: number, name = 'test_input_required_result_elicitation') =>
+      modernRpc(url, 'tools/call', { name, arguments: {}, inputResponses, requestState }, { capabilities, id }) as Promise<Json>;
+
+    const tampered = await retry({ user_name: ELICITED }, `${state}x`, 2);
     assert.equal(tampered.error?.code, -32602, JSON.stringify(tampered));
     assert.equal(tampered.error.data.code, 'BASTION_REQUEST_STATE_INVALID');
 
-    const elsewhere = (await modernRpc(
-      url,
-      'tools/call',
-      { name: 'test_input_required_result_request_state', arguments: {}, inputResponses: { user_name: ELICITED }, requestState: state },
-      { capabilities, id: 3 },
-    )) as Json;
+    const elsewhere = await retry({ user_name: ELICITED }, state, 3, 'test_input_required_result_request_state');
     assert.equal(elsewhere.error?.data?.code, 'BASTION_REQUEST_STATE_INVALID', 'a state is bound to its own request');
 
-    const invalid = (await modernRpc(
-      url,
-      'tools/call',
-      { name: 'test_input_required_result_elicitation', arguments: {}, inputResponses: { user_name: 12345 }, requestState: state },
-      { capabilities, id: 4 },
-    )) as Json;
+    const invalid = await retry({ user_name: 12345 }, state, 4);
     assert.equal(invalid.error?.data?.code, 'BASTION_INPUT_INVALID', JSON.stringify(invalid));
 
-    const done = (await modernRpc(
-      url,
-      'tools/call',
-      { name: 'test_input_required_result_elicitation', arguments: {}, inputResponses: { user_name: { action: 'accept', content: { name: 'Ada' } } }, requestState: state },
-      { capabilities, id: 5 },
-    )) as Json;
+    const done = await retry({ user_name: { action: 'accept', content: { name: 'Ada' } } }, state, 5);
     assert.equal(done.result?.resultType, 'complete', JSON.stringify(done));
     assert.match(JSON.stringify(done.result.content), /Hello, Ada!/);
 
-    const again = (await modernRpc(
-      url,
-      'tools/call',
-      { name: 'test_input_required_result_elicitation', arguments: {}, inputResponses: { user_name: ELICITED }, requestState: state },
-      { capabilities, id: 6 },
-    )) as Json;
+    const again = await retry({ user_name: ELICITED }, state, 6);
     assert.equal(again.error?.data?.code, 'BASTION_REQUEST_STATE_INVALID', 'a round is answered once');
   });
 

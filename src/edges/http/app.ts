@@ -12,14 +12,12 @@ import { isLegacyRequest, validateHostHeader, validateOriginHeader } from '@mode
 import type { ServeSettings } from '../../config/compile.js';
 import type { Gateway } from '../../gateway/gateway.js';
 import type { Logger } from '../../log/logger.js';
+import { ANONYMOUS } from '../../pipeline/context.js';
 import { httpError } from './httpError.js';
 import { readJsonBody } from './jsonBody.js';
 import type { LegacySseSessions } from './legacySseSessions.js';
 import type { StatelessEndpoint } from './statelessEndpoint.js';
 import type { StreamableSessions } from './streamableSessions.js';
-
-/** Until authentication lands, every caller is the same principal; sessions are bound to it already. */
-const ANONYMOUS = 'anonymous';
 
 export interface AppParts {
   readonly gateway: Gateway;
